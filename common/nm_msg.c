@@ -1,0 +1,195 @@
+#include "nm_msg.h"
+#include "nm_buf.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+void *nm_sock_new(void *ctx, int type, const char *endpoints, bool bind,
+                  const nm_config_t *cfg, char *err, size_t errlen)
+{
+    void *s = zmq_socket(ctx, type);
+    if (!s) {
+        snprintf(err, errlen, "zmq_socket: %s", zmq_strerror(zmq_errno()));
+        return NULL;
+    }
+    int64_t maxmsg = cfg->zmq.max_message_bytes;
+    int linger = 1000, sndhwm = cfg->zmq.sndhwm, rcvhwm = cfg->zmq.rcvhwm;
+    int hb = cfg->zmq.heartbeat_ms, hbttl = hb * 3, sndtimeo = cfg->zmq.send_timeout_ms;
+    zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm);
+    zmq_setsockopt(s, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
+    zmq_setsockopt(s, ZMQ_SNDTIMEO, &sndtimeo, sizeof sndtimeo);
+    if (hb > 0) {
+        zmq_setsockopt(s, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb);
+        zmq_setsockopt(s, ZMQ_HEARTBEAT_TIMEOUT, &hbttl, sizeof hbttl);
+        zmq_setsockopt(s, ZMQ_HEARTBEAT_TTL, &hbttl, sizeof hbttl);
+    }
+    if (type == ZMQ_ROUTER) {
+        int mandatory = 1;  /* a job for a vanished fetcher fails loudly, not silently */
+        zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
+    }
+
+    char *list = nm_strdup(endpoints ? endpoints : "");
+    char *save = NULL;
+    int n = 0;
+    for (char *ep = strtok_r(list, ", ", &save); ep; ep = strtok_r(NULL, ", ", &save)) {
+        int rc = bind ? zmq_bind(s, ep) : zmq_connect(s, ep);
+        if (rc != 0) {
+            snprintf(err, errlen, "%s %s: %s", bind ? "bind" : "connect", ep, zmq_strerror(zmq_errno()));
+            free(list);
+            zmq_close(s);
+            return NULL;
+        }
+        n++;
+    }
+    free(list);
+    if (n == 0) {
+        snprintf(err, errlen, "no endpoint given");
+        zmq_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void nm_sock_close(void **sock_p)
+{
+    if (sock_p && *sock_p) {
+        zmq_close(*sock_p);
+        *sock_p = NULL;
+    }
+}
+
+void nm_envelope_init(nm_envelope_t *env)
+{
+    newsmill__envelope__init(env);
+    env->version = NM_PROTO_VERSION;
+}
+
+static void free_packed(void *data, void *hint)
+{
+    (void)hint;
+    free(data);
+}
+
+int nm_msg_send_to(void *sock, const void *identity, size_t idlen,
+                   const nm_envelope_t *env, int flags)
+{
+    size_t len = newsmill__envelope__get_packed_size(env);
+    uint8_t *data = nm_malloc(len);
+    newsmill__envelope__pack(env, data);
+
+    if (identity && zmq_send(sock, identity, idlen, flags | ZMQ_SNDMORE) < 0) {
+        free(data);
+        return -1;
+    }
+    zmq_msg_t msg;
+    zmq_msg_init_data(&msg, data, len, free_packed, NULL);  /* zero copy: zmq frees */
+    if (zmq_msg_send(&msg, sock, flags) < 0) {
+        int e = errno;
+        zmq_msg_close(&msg);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+int nm_msg_send(void *sock, const nm_envelope_t *env, int flags)
+{
+    return nm_msg_send_to(sock, NULL, 0, env, flags);
+}
+
+static void drain_more(void *sock)
+{
+    int more = 0;
+    size_t sz = sizeof more;
+    while (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &sz) == 0 && more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        zmq_msg_recv(&m, sock, 0);
+        zmq_msg_close(&m);
+    }
+}
+
+nm_envelope_t *nm_msg_recv(void *sock, size_t max_bytes, int flags,
+                           void *identity, size_t *idlen, char *err, size_t errlen)
+{
+    zmq_msg_t msg;
+    err[0] = '\0';
+
+    if (identity) {
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, sock, flags) < 0) {
+            zmq_msg_close(&msg);
+            return NULL;
+        }
+        size_t n = zmq_msg_size(&msg);
+        if (n > 255)
+            n = 255;
+        memcpy(identity, zmq_msg_data(&msg), n);
+        *idlen = n;
+        int more = zmq_msg_more(&msg);
+        zmq_msg_close(&msg);
+        if (!more) {
+            snprintf(err, errlen, "empty message (identity only)");
+            return NULL;
+        }
+        flags = 0;  /* the rest of a multipart message is already here */
+    }
+
+    zmq_msg_init(&msg);
+    if (zmq_msg_recv(&msg, sock, flags) < 0) {
+        zmq_msg_close(&msg);
+        return NULL;
+    }
+    int more = zmq_msg_more(&msg);
+    size_t len = zmq_msg_size(&msg);
+    nm_envelope_t *env = NULL;
+
+    if (more) {
+        drain_more(sock);
+        snprintf(err, errlen, "unexpected multipart message");
+    } else if (max_bytes && len > max_bytes) {
+        snprintf(err, errlen, "message of %zu bytes exceeds the %zu byte limit", len, max_bytes);
+    } else if (len == 0) {
+        snprintf(err, errlen, "empty message");
+    } else {
+        env = newsmill__envelope__unpack(NULL, len, zmq_msg_data(&msg));
+        if (!env)
+            snprintf(err, errlen, "not a newsmill envelope (%zu bytes failed to decode)", len);
+        else if (env->version != NM_PROTO_VERSION) {
+            snprintf(err, errlen, "unknown envelope version %u", env->version);
+            nm_msg_free(&env);
+        } else if (env->body_case == NEWSMILL__ENVELOPE__BODY__NOT_SET) {
+            snprintf(err, errlen, "envelope with no body (unknown message type?)");
+            nm_msg_free(&env);
+        }
+    }
+    zmq_msg_close(&msg);
+    return env;
+}
+
+void nm_msg_free(nm_envelope_t **env_p)
+{
+    if (env_p && *env_p) {
+        newsmill__envelope__free_unpacked(*env_p, NULL);
+        *env_p = NULL;
+    }
+}
+
+const char *nm_msg_kind(const nm_envelope_t *env)
+{
+    switch (env->body_case) {
+    case NEWSMILL__ENVELOPE__BODY_WORK_REQUEST: return "work_request";
+    case NEWSMILL__ENVELOPE__BODY_JOB: return "job";
+    case NEWSMILL__ENVELOPE__BODY_PAGE: return "page";
+    case NEWSMILL__ENVELOPE__BODY_OUTCOME: return "outcome";
+    case NEWSMILL__ENVELOPE__BODY_FEED_RESULT: return "feed_result";
+    case NEWSMILL__ENVELOPE__BODY_ARTICLE_RESULT: return "article_result";
+    default: return "none";
+    }
+}
