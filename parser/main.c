@@ -58,7 +58,7 @@ static void handle_feed(parser_t *p, const Newsmill__Page *page)
     parse_feed_t *feed = parse_feed((const char *)page->body.data, page->body.len, base, err, sizeof err);
     if (!feed) {
         char reason[300];
-        snprintf(reason, sizeof reason, "not a feed: %s", err);
+        snprintf(reason, sizeof reason, "%s%s", strncmp(err, "not a feed", 10) ? "not a feed: " : "", err);
         send_outcome(p, page, reason);
         return;
     }
@@ -124,7 +124,7 @@ static void handle_article(parser_t *p, const Newsmill__Page *page)
                                        page->content_type, &opts, err, sizeof err);
     if (!a) {
         char reason[300];
-        snprintf(reason, sizeof reason, "not an article: %s", err);
+        snprintf(reason, sizeof reason, "%s%s", strncmp(err, "not an article", 14) ? "not an article: " : "", err);
         send_outcome(p, page, reason);
         return;
     }

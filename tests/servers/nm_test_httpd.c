@@ -18,7 +18,9 @@
  *   /_echo                  the request headers, one "Name: value" per line
  *   /_stats                 requests per path so far, one JSON object per line
  *
- * Any file route takes ?ct=TYPE to override the Content-Type. A request for
+ * Any file route takes ?ct=TYPE to override the Content-Type, ?cc=VALUE to
+ * add a Cache-Control header and ?expires=SECONDS for an Expires header that
+ * many seconds from now. A request for
  * /x where only DIR/x.gz exists (or the client accepts gzip) is answered
  * with that file and Content-Encoding: gzip.
  *
@@ -34,6 +36,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -380,6 +383,16 @@ static enum MHD_Result serve_file(struct MHD_Connection *conn, const char *path)
         MHD_add_response_header(r, "Content-Type", ct ? ct : type_for(gz ? path : real));
         if (gz)
             MHD_add_response_header(r, "Content-Encoding", "gzip");
+        const char *cc = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "cc");
+        if (cc)
+            MHD_add_response_header(r, "Cache-Control", cc);
+        const char *expires = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "expires");
+        if (expires) {   /* seconds from now */
+            char date[64];
+            time_t t = time(NULL) + strtol(expires, NULL, 10);
+            strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&t, &tm));
+            MHD_add_response_header(r, "Expires", date);
+        }
     }
     MHD_add_response_header(r, "ETag", etag);
     MHD_add_response_header(r, "Last-Modified", lastmod);
@@ -527,6 +540,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return route(conn, url, 0);
 }
 
+/* MHD reports every connection we close on purpose (/_hang, hang-ups during
+ * /_slow) as an "internal error"; that is noise in test logs. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    if (!strstr(line, "Application reported internal error"))
+        fputs(line, stderr);
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: nm_test_httpd --root DIR [--port N] [--bind ADDR] "
@@ -608,6 +631,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     struct MHD_Daemon *d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL,
+                                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
                                             MHD_OPTION_END);

@@ -82,6 +82,7 @@ int main(void)
     CHECK_STR(C("https://example.com/%7euser/%2f"), "https://example.com/~user/%2F");
     CHECK_STR(C("https://user:pw@Example.com./x"), "https://example.com/x");
     CHECK_STR(C("https://example.com/Path/Case"), "https://example.com/Path/Case");
+    CHECK_STR(C("https://\xE4\xBE\x8B\xE5\xAD\x90.cn/\xE6\x96\xB0 x"), "https://\xE4\xBE\x8B\xE5\xAD\x90.cn/%E6%96%B0%20x");
     CHECK_STR(C("ftp://example.com/"), "(null)");
     CHECK_STR(C("/relative"), "(null)");
     CHECK_STR(C("http:///nohost"), "(null)");

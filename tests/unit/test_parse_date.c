@@ -38,10 +38,16 @@ int main(void)
     CHECK_INT(D("January 2, 2006 10:04 PM"), T - 5);
     CHECK_INT(D("Jan. 2nd, 2006 10:04 p.m. UTC"), T - 5);
     CHECK_INT(D("Sept 2, 2006"), 1157155200);
+    CHECK_INT(D("Published: January 2, 2006 10:04 pm"), T - 5);
+    CHECK_INT(D("Monday 2 January 2006 22.04 GMT"), T - 5);
+    CHECK_INT(D("Tue Jan 03 2006 06:04:05 GMT+0800 (China Standard Time)"), T);
+    CHECK_INT(D("Updated 5:04 PM EST, Mon January 2, 2006"), T - 5);
     CHECK_INT(D("01 Jan 99 00:00:00 GMT"), 915148800);          /* 99 -> 1999 */
     CHECK_INT(D("01 Jan 49 00:00:00 GMT"), 2493072000LL);       /* 49 -> 2049 */
     CHECK_INT(D("Thu, 01 Jan 1970 00:00:00 GMT"), 0);
     CHECK_INT(D("Mon, 02 Jan 2006 15:04:05.123 -0700"), T);
+    CHECK_INT(D("Tue, 03 Jan 2006 06:04:05 +0800 CST"), T);     /* numeric wins over the label */
+    CHECK_INT(D("Mon, 02 Jan 2006 17:04:05 EST EDT"), -1);
     /* ISO 8601 / RFC 3339 */
     CHECK_INT(D("2006-01-02T15:04:05-07:00"), T);
     CHECK_INT(D("2006-01-02T22:04:05Z"), T);

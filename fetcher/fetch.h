@@ -1,0 +1,124 @@
+/* fetch: the download engine (libcurl multi interface) behind newsmill-fetcher.
+ *
+ * Promises, for every transfer:
+ *  - exactly one completion callback, even for URLs refused before any
+ *    network traffic (bad scheme, over-long URL);
+ *  - http and https only, on the first request and on every redirect; at most
+ *    max_redirects redirects;
+ *  - the body is counted on DECODED bytes (gzip/deflate/br are negotiated and
+ *    decoded by libcurl) and the transfer is aborted as soon as it would pass
+ *    max_bytes, so a decompression bomb costs at most max_bytes of memory;
+ *  - bodies of non-2xx answers are not downloaded;
+ *  - unless allow_private, no connection to a non-public address (see
+ *    fetch_addr.h), checked on the resolved address of each connection
+ *    (with a proxy configured we only ever see the proxy's address, so
+ *    enforcing this becomes the proxy's job);
+ *  - the proxy comes only from the settings: http_proxy/https_proxy/ALL_PROXY
+ *    in the environment are ignored;
+ *  - a classification (page, not modified, transient, permanent) and a
+ *    one-line reason for people.
+ *
+ * Single-threaded: call everything from one thread. Completion callbacks
+ * run only inside fetch_engine_poll (never inside fetch_engine_add), so a
+ * callback may start new transfers. */
+#ifndef FETCH_H
+#define FETCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nm_buf.h"
+#include "nm_config.h"
+
+typedef enum {
+    FETCH_PAGE = 0,          /* 2xx with a non-empty body */
+    FETCH_NOT_MODIFIED,      /* 304 */
+    FETCH_TRANSIENT,         /* worth retrying later: 5xx, 408, 429, timeouts, DNS, refused */
+    FETCH_PERMANENT,         /* not worth retrying: 4xx, too large, empty, blocked, bad scheme */
+} fetch_class_t;
+
+const char *fetch_class_name(fetch_class_t c);   /* "page", "not_modified", ... */
+
+typedef struct {
+    long connect_timeout_ms;
+    long timeout_ms;            /* the whole transfer */
+    long low_speed_bytes;       /* abort if slower than this many bytes/s ... */
+    long low_speed_seconds;     /* ... for this long (0 = no check) */
+    size_t max_bytes;           /* decoded body cap */
+    int max_redirects;
+    const char *user_agent;     /* borrowed: must outlive the engine */
+    bool allow_private;
+    const char *proxy;          /* borrowed; NULL or "" = no proxy, never the environment */
+} fetch_settings_t;
+
+/* Settings from cfg->fetcher (the strings stay borrowed from cfg). */
+void fetch_settings_from_config(fetch_settings_t *s, const nm_config_t *cfg);
+
+typedef struct {
+    int64_t id;                 /* the caller's, e.g. the job id; given back in the result */
+    void *user;                 /* the caller's, given back in the result */
+    const char *url;
+    const char *etag;           /* conditional GET validators; NULL or "" for none */
+    const char *last_modified;
+} fetch_request_t;
+
+typedef struct {
+    int64_t id;
+    void *user;
+    fetch_class_t cls;
+    long http_status;           /* 0 when there was no HTTP answer */
+    nm_buf_t body;              /* decoded body (PAGE only); NUL-terminated */
+    char *url;                  /* as requested */
+    char *final_url;            /* after redirects (= url when none) */
+    char *content_type;         /* the header as sent, or NULL */
+    char *charset;              /* charset parameter of Content-Type, or NULL */
+    char *etag;                 /* from the answer; on 304 the request's when the answer has none */
+    char *last_modified;
+    int retry_after;            /* seconds from Retry-After, 0 if none */
+    int max_age;                /* seconds from Cache-Control max-age / Expires, 0 if none */
+    int64_t fetched_at;         /* unix seconds */
+    long elapsed_ms;
+    char reason[256];           /* one line: "ok", "http 404", "timeout after 2000 ms", ... */
+} fetch_result_t;
+
+/* Free everything a result holds (not the struct itself); safe twice. */
+void fetch_result_free(fetch_result_t *r);
+
+/* Called once per transfer from fetch_engine_poll. The result is freed when
+ * the callback returns: to keep a field, take it and set it to NULL (the
+ * body: nm_buf_steal). */
+typedef void (*fetch_done_fn)(fetch_result_t *res, void *ctx);
+
+typedef struct fetch_engine fetch_engine_t;
+
+/* NULL with a reason in err if libcurl cannot be set up. */
+fetch_engine_t *fetch_engine_new(const fetch_settings_t *s, fetch_done_fn done, void *ctx,
+                                 char *err, size_t errlen);
+/* Aborts transfers still running (no callbacks for them). */
+void fetch_engine_destroy(fetch_engine_t **e_p);
+
+/* Abort every transfer not yet delivered, without completion callbacks;
+ * drop (if not NULL) gets each one's request user pointer so the caller can
+ * free what it attached. */
+void fetch_engine_cancel_all(fetch_engine_t *e, void (*drop)(void *user, void *ctx), void *ctx);
+
+/* Start a transfer. Never fails for bad input: a refused URL completes with
+ * a PERMANENT result at the next poll. -1 only on a libcurl internal error. */
+int fetch_engine_add(fetch_engine_t *e, const fetch_request_t *req, char *err, size_t errlen);
+
+/* Transfers started and not yet delivered. */
+int fetch_engine_active(const fetch_engine_t *e);
+
+/* Wait up to timeout_ms for network activity (or for one of the extra fds,
+ * e.g. a ZeroMQ socket's ZMQ_FD, to become readable), move transfers along
+ * and deliver completed ones to the callback. Returns the number delivered. */
+int fetch_engine_poll(fetch_engine_t *e, const int *extra_fds, int nfds, int timeout_ms);
+
+/* One blocking download with the same rules (for the CLI and tests). The
+ * result is the caller's to fetch_result_free. Returns 0 when out is filled
+ * (whatever its class), -1 with err only if the engine could not start. */
+int fetch_url(const fetch_settings_t *s, const char *url, const char *etag,
+              const char *last_modified, fetch_result_t *out, char *err, size_t errlen);
+
+#endif

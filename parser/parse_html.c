@@ -1,0 +1,1052 @@
+/* parse_html: the article extractor (see parse_html.h for the promises).
+ *
+ * Pipeline: sniff (reject what is not an HTML page) -> UTF-8 -> libxml2 HTML
+ * parser -> metadata (parse_meta.c) -> drop non-content elements -> drop
+ * boilerplate by class/id/role -> score containers -> pick the main one plus
+ * sibling blocks -> blocks in reading order -> text.
+ *
+ * Per-element state lives in an array indexed through node->_private, which
+ * libxml2's HTML parser leaves unused. Every walk is iterative. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "nm_buf.h"
+#include "nm_url.h"
+#include "parse_date.h"
+#include "parse_html.h"
+#include "parse_html_int.h"
+
+#define BLOCK_TEXT_CAP (256 * 1024)
+#define MAX_BLOCKS 20000
+
+/* ---- tags ---- */
+
+enum {
+    T_OTHER = 0, T_A, T_ARTICLE, T_BLOCKQUOTE, T_BODY, T_BR, T_DIV, T_H1, T_H2, T_H3, T_H4, T_H5, T_H6,
+    T_LI, T_MAIN, T_OL, T_P, T_PRE, T_SECTION, T_TABLE, T_TD, T_TH, T_TR, T_UL, T_HTML, T_FORM, T_HEADER,
+    T_FOOTER, T_DL, T_DD, T_DT, T_ADDRESS, T_FIGURE, T_HR, T_IMG,
+    T_DROP,     /* never content */
+    T_SOFTDROP, /* not content, but misnested markup can put the page inside it */
+    T_INLINE,   /* phrasing content */
+};
+
+typedef struct { const char *name; int id; } tag_t;
+
+static const tag_t tags[] = {   /* sorted by name for bsearch */
+    {"a", T_A}, {"abbr", T_INLINE}, {"acronym", T_INLINE}, {"address", T_ADDRESS}, {"applet", T_DROP},
+    {"article", T_ARTICLE}, {"aside", T_SOFTDROP}, {"audio", T_DROP}, {"b", T_INLINE}, {"bdi", T_INLINE},
+    {"bdo", T_INLINE}, {"big", T_INLINE}, {"blockquote", T_BLOCKQUOTE}, {"body", T_BODY}, {"br", T_BR},
+    {"button", T_SOFTDROP}, {"canvas", T_DROP}, {"cite", T_INLINE}, {"code", T_INLINE}, {"data", T_INLINE},
+    {"datalist", T_DROP}, {"dd", T_DD}, {"del", T_INLINE}, {"dfn", T_INLINE}, {"dialog", T_SOFTDROP},
+    {"div", T_DIV}, {"dl", T_DL}, {"dt", T_DT}, {"em", T_INLINE}, {"embed", T_DROP}, {"figcaption", T_SOFTDROP},
+    {"figure", T_FIGURE}, {"font", T_INLINE}, {"footer", T_FOOTER}, {"form", T_FORM}, {"frame", T_DROP},
+    {"frameset", T_DROP}, {"h1", T_H1}, {"h2", T_H2}, {"h3", T_H3}, {"h4", T_H4}, {"h5", T_H5}, {"h6", T_H6},
+    {"head", T_DROP}, {"header", T_HEADER}, {"hr", T_HR}, {"html", T_HTML}, {"i", T_INLINE},
+    {"iframe", T_DROP}, {"img", T_IMG}, {"input", T_DROP}, {"ins", T_INLINE}, {"kbd", T_INLINE},
+    {"label", T_INLINE}, {"li", T_LI}, {"link", T_DROP}, {"main", T_MAIN}, {"map", T_DROP}, {"mark", T_INLINE},
+    {"math", T_DROP}, {"menu", T_SOFTDROP}, {"meta", T_DROP}, {"meter", T_DROP}, {"nav", T_SOFTDROP}, {"nobr", T_INLINE},
+    {"noscript", T_DROP}, {"object", T_DROP}, {"ol", T_OL}, {"optgroup", T_DROP}, {"option", T_DROP},
+    {"output", T_DROP}, {"p", T_P}, {"picture", T_DROP}, {"pre", T_PRE}, {"progress", T_DROP}, {"q", T_INLINE},
+    {"s", T_INLINE}, {"samp", T_INLINE}, {"script", T_DROP}, {"section", T_SECTION}, {"select", T_DROP},
+    {"small", T_INLINE}, {"source", T_DROP}, {"span", T_INLINE}, {"strike", T_INLINE}, {"strong", T_INLINE},
+    {"style", T_DROP}, {"sub", T_INLINE}, {"sup", T_INLINE}, {"svg", T_DROP}, {"table", T_TABLE},
+    {"td", T_TD}, {"template", T_DROP}, {"textarea", T_DROP}, {"th", T_TH}, {"time", T_INLINE},
+    {"title", T_DROP}, {"tr", T_TR}, {"tt", T_INLINE}, {"u", T_INLINE}, {"ul", T_UL}, {"var", T_INLINE},
+    {"video", T_DROP}, {"wbr", T_INLINE},
+};
+
+static int tag_cmp(const void *k, const void *e)
+{
+    return strcmp((const char *)k, ((const tag_t *)e)->name);
+}
+
+/* The tag id is cached in bits 8-13 of the node's spare `extra` field (see classify). */
+#define TAG_DONE 0x4000
+static int tag_of(xmlNode *n)
+{
+    if (!(n->extra & TAG_DONE)) {
+        const tag_t *t = bsearch(n->name, tags, sizeof tags / sizeof tags[0], sizeof tags[0], tag_cmp);
+        n->extra |= (unsigned short)(TAG_DONE | ((t ? t->id : T_OTHER) << 8));
+    }
+    return (n->extra >> 8) & 0x3F;
+}
+
+static int is_heading(int t) { return t >= T_H1 && t <= T_H6; }
+static int is_inline(int t) { return t == T_INLINE || t == T_A || t == T_IMG; }
+
+/* ---- per-element state ---- */
+
+typedef struct {
+    int tag;
+    int text;          /* non-blank bytes of text below */
+    int link;          /* of which inside <a> */
+    int commas;
+    int ptext;         /* text inside paragraph-like elements below */
+    int block_kids;    /* has block-level children */
+    int cand;          /* initialised as a candidate */
+    double score;
+} ninfo_t;
+
+#define INFO(n) ((ninfo_t *)(n)->_private)
+
+typedef struct {
+    xmlDoc *doc;
+    xmlNode *body;
+    int max_depth;
+    ninfo_t *info;
+    size_t ninfo, cap;
+    xmlNode **cands;
+    size_t ncands, candcap;
+    parse_meta_t meta;
+} ctx_t;
+
+/* ---- class/id/role heuristics ---- */
+
+static const char *neg_sub[] = {"comment", "footer", "sidebar", "share", "sharing", "social", "related",
+    "recommend", "newsletter", "subscri", "cookie", "consent", "gdpr", "promo", "sponsor", "advert",
+    "breadcrumb", "outbrain", "taboola", "popup", "modal", "banner", "masthead", "navbar", "navigation",
+    "menu", "pagination", "pager", "signup", "sign-up", "disqus", "skyscraper", "shoutbox",
+    "byline", "dateline", "caption", "credit", "author-bio", "authorbio", "author-info", "tag-list",
+    "taglist", "post-tags", "article-tags", "toolbar", "print", "jump-link", "skip-link", "trending",
+    "most-popular", "mostpopular", "most-read", "read-more", "readmore", "more-stories", "paywall",
+    "masthead", "site-header", "page-header", "site-footer", "copyright", "disclaimer", NULL};
+static const char *neg_word[] = {"ad", "ads", "nav", "tags", "tag", "meta", "header",
+    "topbar", "share", "footer", "aside", "extra", "rss", "login", "search", "sr-only", "breadcrumbs",
+    "adsbygoogle", "advertisement", "utility", "util", NULL};
+static const char *strong_sub[] = {"comment", "share", "sharing", "social", "related", "recommend",
+    "newsletter", "subscri", "cookie", "consent", "promo", "advert", "outbrain", "taboola",
+    "breadcrumb", "byline", "caption", "credit", "most-popular", "more-stories", "trending", NULL};
+static const char *pos_sub[] = {"article", "content", "entry", "main", "post", "story", "body", "text",
+    "blog", "hentry", "h-entry", "page", NULL};
+
+/* w (lower-case) occurs in s (lower-cased) delimited by non-alphanumerics */
+static int word_in(const char *s, const char *w)
+{
+    size_t wl = strlen(w);
+    for (const char *p = s; (p = strstr(p, w)) != NULL; p++) {
+        int before = p == s || !isalnum((unsigned char)p[-1]);
+        int after = !isalnum((unsigned char)p[wl]);
+        if (before && after) return 1;
+    }
+    return 0;
+}
+
+/* w is one of the whitespace-separated tokens of s (case-sensitive: class names) */
+static int token_in(const char *s, const char *w)
+{
+    size_t wl = strlen(w);
+    for (const char *p = s; (p = strstr(p, w)) != NULL; p++) {
+        if ((p == s || isspace((unsigned char)p[-1])) && (!p[wl] || isspace((unsigned char)p[wl]))) return 1;
+    }
+    return 0;
+}
+
+static int any_sub(const char *s, const char **list)
+{
+    for (int i = 0; list[i]; i++)
+        if (strstr(s, list[i])) return 1;
+    return 0;
+}
+
+static int any_word(const char *s, const char **list)
+{
+    for (int i = 0; list[i]; i++)
+        if (word_in(s, list[i])) return 1;
+    return 0;
+}
+
+static void lower_copy(char *dst, size_t dstlen, const char *src)
+{
+    size_t k = 0;
+    for (; src && *src && k + 1 < dstlen; src++) dst[k++] = (char)tolower((unsigned char)*src);
+    dst[k] = 0;
+}
+
+/* Class/id/role verdicts, computed once per element and cached in the
+ * node's spare `extra` field (unused by the HTML parser):
+ * boiler level 2 = boilerplate whatever else the class says, 1 = boilerplate
+ * unless it also looks like content, 0 = not; weight = readability's
+ * -25/+25 per negative/positive class and id. */
+#define CLS_DONE 0x80
+static void classify(xmlNode *n, int *lvl, int *weight)
+{
+    if (!(n->extra & CLS_DONE)) {
+        const char *attrs[2] = {ph_attr(n, "class"), ph_attr(n, "id")};
+        const char *role = ph_attr(n, "role");
+        int l = 0, w = 0;
+        char both[512] = "";
+        for (int i = 0; i < 2; i++) {
+            if (!attrs[i] || !*attrs[i]) continue;
+            char buf[256];
+            lower_copy(buf, sizeof buf, attrs[i]);
+            int neg = any_sub(buf, neg_sub) || any_word(buf, neg_word);
+            if (neg || strstr(buf, "media")) w -= 25;
+            if (any_sub(buf, pos_sub)) w += 25;
+            strncat(both, buf, sizeof both - strlen(both) - 2);
+            strcat(both, " ");
+        }
+        if (role && (strcmp(role, "navigation") == 0 || strcmp(role, "banner") == 0 ||
+                     strcmp(role, "contentinfo") == 0 || strcmp(role, "complementary") == 0 ||
+                     strcmp(role, "menu") == 0 || strcmp(role, "dialog") == 0 || strcmp(role, "alert") == 0 ||
+                     strcmp(role, "search") == 0))
+            l = 2;
+        else if (both[0] && (any_sub(both, neg_sub) || any_word(both, neg_word)))
+            l = any_sub(both, strong_sub) ? 2 : any_sub(both, pos_sub) ? 0 : 1;
+        n->extra = (unsigned short)((n->extra & ~0xFFu) | CLS_DONE | l | ((w / 25 + 2) << 2));
+    }
+    if (lvl) *lvl = n->extra & 3;
+    if (weight) *weight = (((n->extra >> 2) & 7) - 2) * 25;
+}
+
+static int boiler_level(xmlNode *n)
+{
+    int l;
+    classify(n, &l, NULL);
+    return l;
+}
+
+static int class_weight(xmlNode *n)
+{
+    int w;
+    classify(n, NULL, &w);
+    return w;
+}
+
+static int is_hidden(const xmlNode *n)
+{
+    if (ph_attr(n, "hidden")) return 1;
+    const char *st = ph_attr(n, "style");
+    if (st) {
+        char buf[256];
+        size_t k = 0;
+        for (const char *p = st; *p && k + 1 < sizeof buf; p++)
+            if (!isspace((unsigned char)*p)) buf[k++] = (char)tolower((unsigned char)*p);
+        buf[k] = 0;
+        if (strstr(buf, "display:none") || strstr(buf, "visibility:hidden")) return 1;
+    }
+    const char *ah = ph_attr(n, "aria-hidden");
+    if (ah && strcmp(ah, "true") == 0 && n->children && !n->children->next && n->children->type != XML_TEXT_NODE)
+        return 0;
+    const char *c = ph_attr(n, "class");
+    if (c && (token_in(c, "hidden") || token_in(c, "d-none") || token_in(c, "is-hidden") || token_in(c, "visually-hidden") ||
+              token_in(c, "sr-only") || token_in(c, "screen-reader-text") || token_in(c, "hide")))
+        return 1;
+    return 0;
+}
+
+/* ---- passes ---- */
+
+static void free_subtree(xmlNode *n)
+{
+    xmlUnlinkNode(n);
+    xmlFreeNode(n);
+}
+
+/* Pass 1: drop elements that are never content, hidden ones, comments, and
+ * anything nested deeper than max_depth. */
+static void pass_drop(ctx_t *c)
+{
+    xmlNode *root = c->body;
+    int depth = 0;
+    xmlNode *n = root->children;
+    while (n) {
+        xmlNode *next;
+        int drop = 0;
+        if (n->type == XML_ELEMENT_NODE) {
+            int t = tag_of(n);
+            drop = t == T_DROP || depth >= c->max_depth;
+        } else if (n->type == XML_COMMENT_NODE || n->type == XML_PI_NODE || n->type == XML_DTD_NODE) {
+            drop = 1;
+        }
+        /* advance, tracking depth */
+        if (!drop && n->type == XML_ELEMENT_NODE && n->children) {
+            next = n->children;
+            depth++;
+        } else {
+            xmlNode *p = n;
+            next = NULL;
+            while (p && p != root) {
+                if (p->next) { next = p->next; break; }
+                p = p->parent;
+                depth--;
+            }
+        }
+        if (drop) free_subtree(n);
+        n = next;
+    }
+}
+
+static int count_commas(const char *s)
+{
+    int k = 0;
+    for (; *s; s++) {
+        if (*s == ',') k++;
+        else if ((unsigned char)*s == 0xEF && (unsigned char)s[1] == 0xBC && (unsigned char)s[2] == 0x8C) k++;  /* ， */
+        else if ((unsigned char)*s == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x81) k++;  /* 、 */
+    }
+    return k;
+}
+
+static int nonblank_len(const char *s)
+{
+    int k = 0;
+    for (; *s; s++)
+        if (!isspace((unsigned char)*s)) k++;
+    return k;
+}
+
+static void add_cand(ctx_t *c, xmlNode *n)
+{
+    ninfo_t *in = INFO(n);
+    if (!in || in->cand) return;
+    in->cand = 1;
+    switch (in->tag) {
+    case T_DIV: in->score = 5; break;
+    case T_PRE: case T_TD: case T_BLOCKQUOTE: in->score = 3; break;
+    case T_ADDRESS: case T_OL: case T_UL: case T_DL: case T_DD: case T_DT: case T_LI: case T_FORM: in->score = -3; break;
+    case T_H1: case T_H2: case T_H3: case T_H4: case T_H5: case T_H6: case T_TH: in->score = -5; break;
+    default: break;
+    }
+    in->score += class_weight(n);
+    if (c->ncands == c->candcap) {
+        c->candcap = c->candcap ? c->candcap * 2 : 64;
+        c->cands = nm_realloc(c->cands, c->candcap * sizeof *c->cands);
+    }
+    c->cands[c->ncands++] = n;
+}
+
+static int paragraph_like(const ninfo_t *in)
+{
+    return in->tag == T_P || in->tag == T_PRE || in->tag == T_TD ||
+           ((in->tag == T_DIV || in->tag == T_SECTION || in->tag == T_OTHER) && !in->block_kids);
+}
+
+/* Pass 2 (post-order): text statistics for every element; with scoring on,
+ * readability-style content scores on ancestors of paragraph-like elements. */
+static void pass_stats(ctx_t *c, int scoring)
+{
+    xmlNode *root = c->body;
+    int inlink = 0;
+    c->ninfo = 0;
+    c->ncands = 0;
+    size_t count = 0;
+    for (xmlNode *k = root; k; k = ph_next(k, root, 0))
+        if (k->type == XML_ELEMENT_NODE) count++;
+    if (count > c->cap) {
+        free(c->info);
+        c->info = nm_calloc(count, sizeof *c->info);
+        c->cap = count;
+    }
+    xmlNode *n = root;
+    for (;;) {
+        /* enter */
+        if (n->type == XML_ELEMENT_NODE) {
+            ninfo_t *in = &c->info[c->ninfo++];
+            memset(in, 0, sizeof *in);
+            in->tag = tag_of(n);
+            n->_private = in;
+            if (in->tag == T_A) inlink++;
+            if (n->parent && n->parent->_private && n != root && !is_inline(in->tag) && in->tag != T_BR)
+                INFO(n->parent)->block_kids = 1;
+        } else if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) && n->content && n->parent) {
+            ninfo_t *p = INFO(n->parent);
+            if (p) {
+                int l = nonblank_len((const char *)n->content);
+                p->text += l;
+                if (inlink) p->link += l;
+                p->commas += count_commas((const char *)n->content);
+            }
+        }
+        if (n->type == XML_ELEMENT_NODE && n->children) { n = n->children; continue; }
+        /* leave n and any ancestors we finish */
+        for (;;) {
+            if (n->type == XML_ELEMENT_NODE) {
+                ninfo_t *in = INFO(n);
+                if (in->tag == T_A) inlink--;
+                if (paragraph_like(in) && in->text >= 25 && in->link * 2 < in->text) in->ptext = in->text;
+                if (scoring && paragraph_like(in) && in->text >= 25) {
+                    double s = 1 + in->commas + (in->text / 100 > 3 ? 3 : in->text / 100);
+                    xmlNode *a = n->parent;
+                    for (int lvl = 0; a && lvl < 5 && a->_private; lvl++, a = a->parent) {
+                        add_cand(c, a);
+                        INFO(a)->score += lvl == 0 ? s : lvl == 1 ? s / 2 : s / (lvl * 3);
+                        if (a == root) break;
+                    }
+                }
+                if (n != root && n->parent && n->parent->_private) {
+                    ninfo_t *p = INFO(n->parent);
+                    p->text += in->text;
+                    p->link += in->link;
+                    p->commas += in->commas;
+                    p->ptext += in->ptext;
+                }
+            }
+            if (n == root) return;
+            if (n->next) { n = n->next; break; }
+            n = n->parent;
+        }
+    }
+}
+
+/* Pass 3: boilerplate by class/id/role and by sectioning tag, unless the
+ * element holds most of the page's text (a wrapper with an unlucky class). */
+static void pass_boiler(ctx_t *c)
+{
+    xmlNode *root = c->body;
+    int total = INFO(root)->text;
+    xmlNode *n = root->children;
+    while (n) {
+        int drop = 0;
+        if (n->type == XML_ELEMENT_NODE && n->_private) {
+            ninfo_t *in = INFO(n);
+            if (in->tag != T_MAIN && in->tag != T_ARTICLE && in->tag != T_BODY && in->tag != T_HTML &&
+                !is_inline(in->tag)) {
+                int lvl = boiler_level(n);
+                if (in->tag == T_FOOTER || in->tag == T_SOFTDROP || is_hidden(n)) lvl = 2;
+                else if ((in->tag == T_HEADER || in->tag == T_FORM) && !lvl) lvl = 1;
+                /* a weak match must also look like no prose of its own */
+                if (lvl == 1 && in->text >= 300 && in->ptext * 2 >= in->text) lvl = 0;
+                if (lvl && in->text * 2 < total) drop = 1;
+            } else if (in->tag == T_A || in->tag == T_INLINE) {
+                /* inline share/ad widgets: only the strong kind, small ones */
+                if (boiler_level(n) == 2 && in->text < 200) drop = 1;
+            }
+        }
+        xmlNode *next = ph_next(n, root, drop);
+        if (drop) free_subtree(n);
+        n = next;
+    }
+}
+
+static double final_score(const xmlNode *n)
+{
+    const ninfo_t *in = INFO(n);
+    double ld = in->text > 0 ? (double)in->link / in->text : 0;
+    return in->score * (1 - ld);
+}
+
+static int contains(const xmlNode *anc, const xmlNode *n)
+{
+    for (; n; n = n->parent)
+        if (n == anc) return 1;
+    return 0;
+}
+
+static int is_root(const ctx_t *c, const xmlNode *n)
+{
+    return n == c->body || !n->_private || INFO(n)->tag == T_BODY;
+}
+
+static xmlNode *pick_top(ctx_t *c)
+{
+    xmlNode *top = NULL;
+    double best = 0;
+    for (size_t i = 0; i < c->ncands; i++) {
+        double s = final_score(c->cands[i]);
+        if (!top || s > best) { top = c->cands[i]; best = s; }
+    }
+    if (!top || is_root(c, top)) return top ? top : c->body;
+
+    /* Several strong candidates under one ancestor: the article is that ancestor. */
+    xmlNode *alts[5];
+    int nalts = 0;
+    for (size_t i = 0; i < c->ncands && nalts < 5; i++) {
+        xmlNode *a = c->cands[i];
+        if (a != top && final_score(a) >= best * 0.75 && !contains(a, top) && !contains(top, a)) alts[nalts++] = a;
+    }
+    if (nalts >= 3) {
+        for (xmlNode *a = top->parent; a && !is_root(c, a); a = a->parent) {
+            int k = 0;
+            for (int i = 0; i < nalts; i++) k += contains(a, alts[i]);
+            if (k >= 3) { top = a; break; }
+        }
+    }
+    /* Walk up while the parent scores higher (it holds more of the article). */
+    double last = INFO(top)->score, threshold = last / 3;
+    for (xmlNode *p = top->parent; p && !is_root(c, p); p = p->parent) {
+        if (!INFO(p)->cand) continue;
+        if (INFO(p)->score < threshold) break;
+        if (INFO(p)->score > last) { top = p; break; }
+        last = INFO(p)->score;
+    }
+    /* An only child says nothing: its parent is the container. */
+    while (top->parent && !is_root(c, top->parent)) {
+        int kids = 0;
+        for (xmlNode *k = top->parent->children; k; k = k->next)
+            if (k->type == XML_ELEMENT_NODE || (k->type == XML_TEXT_NODE && k->content && nonblank_len((const char *)k->content))) kids++;
+        if (kids != 1) break;
+        top = top->parent;
+    }
+    /* The article may be split over several boxes (list features, tiles,
+     * "page builder" sections): climb while an ancestor holds much more
+     * prose of the same kind, without becoming link-heavy. */
+    while (top->parent && !is_root(c, top->parent)) {
+        const ninfo_t *t = INFO(top), *p = INFO(top->parent);
+        if (p->ptext < t->ptext * 1.5 + 100 || p->link * 3 > p->text) break;
+        top = top->parent;
+    }
+    return top;
+}
+
+static int ends_sentence(const xmlNode *n)
+{
+    char *t = ph_text(n, 4096);
+    int r = 0;
+    if (t) {
+        size_t l = strlen(t);
+        r = l && strchr(".!?\"", t[l - 1]) != NULL;
+        if (l >= 3 && (unsigned char)t[l - 3] == 0xE3 && (unsigned char)t[l - 2] == 0x80 && (unsigned char)t[l - 1] == 0x82) r = 1;
+        free(t);
+    }
+    return r;
+}
+
+/* ---- blocks ---- */
+
+typedef struct {
+    nm_buf_t cur;
+    int cur_link;
+    parse_block_t *blocks;
+    size_t n, cap;
+    const parse_meta_t *meta;
+    size_t total;
+} bb_t;
+
+static int ci_same(const char *a, const char *b)
+{
+    return a && b && strcasecmp(a, b) == 0;
+}
+
+static int is_boiler_phrase(const char *t)
+{
+    static const char *phr[] = {"advertisement", "advertisements", "ad", "sponsored", "share", "share this",
+        "share this article", "share this story", "share this post", "tweet", "read more", "related",
+        "related articles", "related stories", "related posts", "related content", "comments", "leave a comment",
+        "subscribe", "continue reading", "click here", "print", "email", "skip to content", "loading",
+        "you may also like", "recommended", "follow us", "read next", "more stories", "most popular",
+        "most read", "trending", "sign up", "log in", "login", "newsletter", "back to top", "see also",
+        "also read", "topics", "tags", "share on facebook", "share on twitter", "copy link", "scroll to top",
+        "story continues below advertisement", "article continues below advertisement", NULL};
+    char buf[64];
+    size_t k = 0;
+    for (const char *p = t; *p && k + 1 < sizeof buf; p++) {
+        if (isalnum((unsigned char)*p) || *p == ' ') buf[k++] = (char)tolower((unsigned char)*p);
+        else if (*p != '.' && *p != ':' && *p != '!') return 0;
+    }
+    if (strlen(t) >= sizeof buf - 1) return 0;
+    while (k && buf[k - 1] == ' ') k--;
+    buf[k] = 0;
+    for (int i = 0; phr[i]; i++)
+        if (strcmp(buf, phr[i]) == 0) return 1;
+    return 0;
+}
+
+static void bb_flush(bb_t *b, const char *kind)
+{
+    nm_buf_t *cur = &b->cur;
+    int link = b->cur_link;
+    b->cur_link = 0;
+    if (!cur->len) return;
+    /* trim */
+    size_t s = 0, e = cur->len;
+    while (s < e && isspace((unsigned char)cur->data[s])) s++;
+    while (e > s && isspace((unsigned char)cur->data[e - 1])) e--;
+    if (s == e || b->n >= MAX_BLOCKS) { nm_buf_reset(cur); return; }
+    char *text = nm_strndup(cur->data + s, e - s);
+    size_t tl = e - s;
+    nm_buf_reset(cur);
+    int heading = kind[0] == 'h';
+    int drop = 0;
+    if (heading && (ci_same(text, b->meta->title) || ci_same(text, b->meta->h1))) drop = 1;
+    else if (!heading && strcmp(kind, "pre") != 0 && link * 2 > (int)nonblank_len(text)) drop = 1;
+    else if (b->meta->byline && (ci_same(text, b->meta->byline) ||
+             (strncasecmp(text, "by ", 3) == 0 && ci_same(text + 3, b->meta->byline)))) drop = 1;
+    else if (tl < 48 && !heading) {
+        int64_t t;
+        if (parse_date(text, &t) == 0 || is_boiler_phrase(text)) drop = 1;
+        if (strncasecmp(text, "by ", 3) == 0 && tl < 40 && !strchr(text, '.')) drop = 1;
+    } else if (heading && is_boiler_phrase(text)) drop = 1;
+    if (drop) { free(text); return; }
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 32;
+        b->blocks = nm_realloc(b->blocks, b->cap * sizeof *b->blocks);
+    }
+    b->blocks[b->n].kind = nm_strdup(kind);
+    b->blocks[b->n].text = text;
+    b->n++;
+    b->total += tl;
+}
+
+static void bb_text(bb_t *b, const char *s, int pre, int inlink)
+{
+    nm_buf_t *cur = &b->cur;
+    size_t before = cur->len;
+    if (pre) {
+        nm_buf_puts(cur, s);
+    } else {
+        for (; *s && cur->len < BLOCK_TEXT_CAP; s++) {
+            unsigned char ch = (unsigned char)*s;
+            int sp = isspace(ch) || (ch == 0xC2 && (unsigned char)s[1] == 0xA0);
+            if (sp) {
+                if (ch == 0xC2) s++;
+                if (cur->len && !isspace((unsigned char)cur->data[cur->len - 1])) nm_buf_append(cur, " ", 1);
+            } else {
+                nm_buf_append(cur, s, 1);
+            }
+        }
+    }
+    if (inlink) b->cur_link += (int)(cur->len - before);
+}
+
+static const char *kind_of(int tag, const char *parent)
+{
+    static const char *hk[] = {"h1", "h2", "h3", "h4", "h5", "h6"};
+    if (parent[0] == 'h' || strcmp(parent, "pre") == 0) return parent;
+    if (is_heading(tag)) return hk[tag - T_H1];
+    switch (tag) {
+    case T_PRE: return "pre";
+    case T_BLOCKQUOTE: return "quote";
+    case T_LI: case T_DD: case T_DT: return strcmp(parent, "quote") == 0 ? parent : "li";
+    default: return parent;
+    }
+}
+
+/* Does this subtree look like a list of links or a negatively classed box
+ * inside the article (readability's "clean conditionally")? */
+static int skip_in_article(xmlNode *n, const xmlNode *top)
+{
+    const ninfo_t *in = INFO(n);
+    if (n == top || !in) return 0;
+    if (is_inline(in->tag) || in->tag == T_BR) return 0;
+    if (in->text > 0 && in->link * 2 > in->text) return 1;
+    if ((in->tag == T_UL || in->tag == T_OL || in->tag == T_TABLE || in->tag == T_DIV || in->tag == T_SECTION) &&
+        class_weight(n) < 0 && in->commas < 10)
+        return 1;
+    return 0;
+}
+
+static void collect_blocks(bb_t *b, xmlNode *top, int max_depth)
+{
+    const char **kinds = nm_calloc((size_t)max_depth + 8, sizeof *kinds);
+    int depth = 0, inlink = 0, pre = 0;
+    kinds[0] = kind_of(INFO(top) ? INFO(top)->tag : T_OTHER, "p");
+    xmlNode *n = top;
+    for (;;) {
+        int descend = 0;
+        if (n->type == XML_ELEMENT_NODE && n->_private) {
+            int t = INFO(n)->tag;
+            if (n != top && skip_in_article(n, top)) {
+                descend = 0;
+            } else if (t == T_BR) {
+                bb_text(b, "\n", 1, 0);
+            } else if (t == T_TD || t == T_TH) {
+                bb_text(b, " ", 0, 0);
+                descend = 1;
+            } else if (n == top) {
+                descend = 1;
+            } else if (is_inline(t)) {
+                if (t == T_A) inlink++;
+                descend = 1;
+            } else if (depth + 1 < max_depth + 6) {
+                bb_flush(b, kinds[depth]);
+                kinds[depth + 1] = kind_of(t, kinds[depth]);
+                if (t == T_PRE) pre++;
+                descend = 1;
+            }
+            if (descend && !n->children) {
+                /* leave at once */
+                if (t == T_A && n != top) inlink--;
+                else if (t == T_PRE) pre--;
+                descend = -1;
+            }
+            if (descend == 1 && n != top && !is_inline(t) && t != T_TD && t != T_TH) depth++;
+        } else if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) && n->content) {
+            bb_text(b, (const char *)n->content, pre > 0, inlink > 0);
+        }
+        if (descend == 1) { n = n->children; continue; }
+        if (descend == -1 && INFO(n) && !is_inline(INFO(n)->tag) && INFO(n)->tag != T_TD && INFO(n)->tag != T_TH &&
+            INFO(n)->tag != T_BR && n != top)
+            bb_flush(b, kind_of(INFO(n)->tag, kinds[depth]));
+        for (;;) {
+            if (n == top) {
+                bb_flush(b, kinds[0]);
+                free(kinds);
+                return;
+            }
+            if (n->next) { n = n->next; break; }
+            n = n->parent;
+            /* leaving an element we descended into */
+            int t = INFO(n) ? INFO(n)->tag : T_OTHER;
+            if (n == top) continue;
+            if (t == T_A) inlink--;
+            else if (!is_inline(t) && t != T_TD && t != T_TH) {
+                bb_flush(b, kinds[depth]);
+                if (t == T_PRE) pre--;
+                depth--;
+            }
+        }
+    }
+}
+
+/* Drop headings left dangling at the end (a "Related" title whose list went). */
+static void trim_trailing_headings(bb_t *b)
+{
+    while (b->n && b->blocks[b->n - 1].kind[0] == 'h') {
+        b->n--;
+        free(b->blocks[b->n].kind);
+        free(b->blocks[b->n].text);
+    }
+}
+
+static int count_words_str(const char *s)
+{
+    int w = 0, in = 0;
+    for (; *s; s++) {
+        if (isspace((unsigned char)*s)) in = 0;
+        else if (!in) { in = 1; w++; }
+    }
+    return w;
+}
+
+/* ---- sniffing ---- */
+
+static const char *sniff_binary(const unsigned char *d, size_t n)
+{
+    static const struct { const char *magic; size_t len; const char *what; } magics[] = {
+        {"\x89PNG", 4, "PNG image"}, {"GIF8", 4, "GIF image"}, {"\xFF\xD8\xFF", 3, "JPEG image"},
+        {"%PDF", 4, "PDF document"}, {"PK\x03\x04", 4, "ZIP archive"}, {"\x1F\x8B", 2, "gzip data"},
+        {"RIFF", 4, "RIFF media"}, {"\x00\x00\x01\x00", 4, "icon"}, {"OggS", 4, "Ogg media"},
+        {"ID3", 3, "MP3 audio"}, {"\x7F" "ELF", 4, "executable"}, {"BZh", 3, "bzip2 data"},
+    };
+    for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++)
+        if (n >= magics[i].len && memcmp(d, magics[i].magic, magics[i].len) == 0) return magics[i].what;
+    if (n >= 2 && ((d[0] == 0xFF && d[1] == 0xFE) || (d[0] == 0xFE && d[1] == 0xFF))) return NULL;   /* UTF-16 */
+    size_t lim = n < 1024 ? n : 1024, ctl = 0;
+    for (size_t i = 0; i < lim; i++) {
+        if (d[i] == 0) return "binary data";
+        if (d[i] < 0x20 && d[i] != '\n' && d[i] != '\r' && d[i] != '\t' && d[i] != '\f') ctl++;
+    }
+    if (ctl * 10 > lim) return "binary data";
+    return NULL;
+}
+
+/* Remove <svg>...</svg> (with nesting) before parsing: libxml2's HTML
+ * parser does not know foreign content and can nest the rest of the page
+ * inside an unclosed <symbol>. In place, linear. */
+static size_t strip_svg(char *s, size_t n)
+{
+    size_t r = 0, w = 0;
+    int unbalanced = 0;   /* a scan hit the end: stop scanning, or soup makes this quadratic */
+    while (r < n) {
+        if (s[r] == '<' && r + 4 < n && strncasecmp(s + r + 1, "svg", 3) == 0 &&
+            (isspace((unsigned char)s[r + 4]) || s[r + 4] == '>' || s[r + 4] == '/')) {
+            int depth = 0;
+            size_t k = r;
+            size_t end = 0;
+            while (k < n && !unbalanced) {
+                char *lt = memchr(s + k, '<', n - k);
+                if (!lt) break;
+                k = (size_t)(lt - s);
+                if (k + 4 < n && strncasecmp(s + k + 1, "svg", 3) == 0 &&
+                    (isspace((unsigned char)s[k + 4]) || s[k + 4] == '>' || s[k + 4] == '/')) {
+                    char *gt = memchr(s + k, '>', n - k);
+                    if (!gt) break;
+                    if (gt[-1] != '/') depth++;
+                    k = (size_t)(gt - s) + 1;
+                    if (!depth) { end = k; break; }
+                } else if (k + 5 < n && strncasecmp(s + k + 1, "/svg", 4) == 0) {
+                    char *gt = memchr(s + k, '>', n - k);
+                    if (!gt) break;
+                    k = (size_t)(gt - s) + 1;
+                    if (--depth <= 0) { end = k; break; }
+                } else {
+                    k++;
+                }
+            }
+            if (!end) {   /* unclosed: drop just the tag */
+                unbalanced = 1;
+                char *gt = memchr(s + r, '>', n - r);
+                end = gt ? (size_t)(gt - s) + 1 : n;
+            }
+            r = end;
+            continue;
+        }
+        s[w++] = s[r++];
+    }
+    s[w] = 0;
+    return w;
+}
+
+/* On the UTF-8 text: JSON, XML feeds and documents without markup. */
+static const char *sniff_text(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && isspace((unsigned char)s[i])) i++;
+    if (i == n) return "empty document";
+    const char *p = s + i;
+    size_t rest = n - i, head = rest < 2048 ? rest : 2048;
+    if (*p == '{' || *p == '[') return "not HTML (JSON)";
+    if (strncmp(p, "<?xml", 5) == 0 || strncasecmp(p, "<rss", 4) == 0 || strncasecmp(p, "<feed", 5) == 0 ||
+        strncasecmp(p, "<rdf:RDF", 8) == 0) {
+        if (memmem(p, head, "<html", 5) || memmem(p, head, "<HTML", 5) || memmem(p, head, "<!DOCTYPE html", 14) ||
+            memmem(p, head, "<!DOCTYPE HTML", 14))
+            return NULL;
+        if (memmem(p, head, "<rss", 4) || memmem(p, head, "<feed", 5) || memmem(p, head, "<rdf:RDF", 8))
+            return "not HTML (XML feed)";
+        return "not HTML (XML document)";
+    }
+    if (!memchr(p, '<', rest < 65536 ? rest : 65536)) return "not HTML (no markup)";
+    return NULL;
+}
+
+static void set_err(char *err, size_t errlen, const char *msg)
+{
+    if (err && errlen) snprintf(err, errlen, "%s", msg);
+}
+
+static void free_blocks(parse_block_t *bl, size_t n)
+{
+    for (size_t i = 0; i < n; i++) { free(bl[i].kind); free(bl[i].text); }
+    free(bl);
+}
+
+/* JSON-LD articleBody as paragraphs: used when the DOM gave much less. */
+static void blocks_from_body(bb_t *b, const char *body)
+{
+    const char *p = body;
+    while (*p) {
+        const char *e = strchr(p, '\n');
+        if (!e) e = p + strlen(p);
+        char *line = nm_strndup(p, (size_t)(e - p));
+        char *clean = ph_clean(line);
+        free(line);
+        if (clean) {
+            nm_buf_puts(&b->cur, clean);
+            free(clean);
+            bb_flush(b, "p");
+        }
+        p = *e ? e + 1 : e;
+    }
+}
+
+parse_article_t *parse_article(const char *html, size_t len, const char *url, const char *content_type,
+                               const parse_html_opts_t *opts, char *err, size_t errlen)
+{
+    size_t max_bytes = opts && opts->max_bytes ? opts->max_bytes : PARSE_HTML_MAX_BYTES;
+    int max_depth = opts && opts->max_depth > 0 ? opts->max_depth : PARSE_HTML_MAX_DEPTH;
+    if (!html || len == 0) { set_err(err, errlen, "empty document"); return NULL; }
+    if (len > max_bytes) {
+        if (err && errlen) snprintf(err, errlen, "too large (%zu bytes, limit %zu)", len, max_bytes);
+        return NULL;
+    }
+    const char *bin = sniff_binary((const unsigned char *)html, len);
+    if (bin) {
+        if (err && errlen) snprintf(err, errlen, "not HTML (%s)", bin);
+        return NULL;
+    }
+    size_t ulen = 0;
+    char *u = parse_html_to_utf8(html, len, content_type, &ulen, NULL);
+    const char *why = sniff_text(u, ulen);
+    if (why) { set_err(err, errlen, why); free(u); return NULL; }
+    ulen = strip_svg(u, ulen);
+    if (ulen > INT32_MAX) { set_err(err, errlen, "too large"); free(u); return NULL; }
+
+    xmlDoc *doc = htmlReadMemory(u, (int)ulen, url, "UTF-8",
+                                 HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
+                                 HTML_PARSE_NOWARNING | HTML_PARSE_IGNORE_ENC |
+                                 HTML_PARSE_COMPACT);
+    free(u);
+    if (!doc) { set_err(err, errlen, "not HTML (unparseable)"); return NULL; }
+    xmlNode *root = xmlDocGetRootElement(doc);
+    /* Work from <html>, not <body>: libxml2's recovery puts content that
+     * follows a stray </body> or </html> next to the body, not in it. */
+    xmlNode *body = root;
+    if (!body) { xmlFreeDoc(doc); set_err(err, errlen, "no main text found (empty document)"); return NULL; }
+    ctx_t c;
+    memset(&c, 0, sizeof c);
+    c.doc = doc;
+    c.body = body;
+    c.max_depth = max_depth;
+    parse_meta_collect(doc, url, &c.meta);
+
+    pass_drop(&c);
+    pass_stats(&c, 0);
+    pass_boiler(&c);
+    pass_stats(&c, 1);
+    xmlNode *top = pick_top(&c);
+
+    bb_t b;
+    memset(&b, 0, sizeof b);
+    nm_buf_init(&b.cur, 0);
+    b.meta = &c.meta;
+    xmlNode *parent = top->parent;
+    if (top == body || !parent || !parent->_private || INFO(top)->tag == T_BODY) {
+        collect_blocks(&b, top, max_depth);
+    } else {
+        double ts = final_score(top);
+        double threshold = ts * 0.2 > 10 ? ts * 0.2 : 10;
+        const char *tcls = ph_attr(top, "class");
+        for (xmlNode *s = parent->children; s; s = s->next) {
+            if (s->type != XML_ELEMENT_NODE || !s->_private) continue;
+            ninfo_t *in = INFO(s);
+            int take = s == top;
+            if (!take && in->cand) {
+                double bonus = 0;
+                const char *scls = ph_attr(s, "class");
+                if (tcls && scls && *tcls && strcmp(tcls, scls) == 0) bonus = ts * 0.2;
+                take = final_score(s) + bonus >= threshold;
+            }
+            if (!take && (in->tag == T_P || paragraph_like(in)) && in->text > 0) {
+                double ld = (double)in->link / in->text;
+                if (in->text > 80 && ld < 0.25) take = 1;
+                else if (in->text <= 80 && ld == 0 && ends_sentence(s)) take = 1;
+            }
+            if (!take && is_heading(in->tag) && s->next) {
+                /* a subheading directly before content we take */
+                xmlNode *nx = s->next;
+                while (nx && nx->type != XML_ELEMENT_NODE) nx = nx->next;
+                if (nx && nx->_private && (nx == top || (INFO(nx)->text > 80 && INFO(nx)->link * 4 < INFO(nx)->text)))
+                    take = 1;
+            }
+            if (take) collect_blocks(&b, s, max_depth);
+        }
+    }
+    trim_trailing_headings(&b);
+
+    if (c.meta.body && !strchr(c.meta.body, '<')) {
+        int dom_words = 0;
+        for (size_t i = 0; i < b.n; i++) dom_words += count_words_str(b.blocks[i].text);
+        int ld_words = count_words_str(c.meta.body);
+        if (ld_words >= 50 && dom_words * 2 < ld_words) {
+            free_blocks(b.blocks, b.n);
+            b.blocks = NULL;
+            b.n = b.cap = 0;
+            blocks_from_body(&b, c.meta.body);
+        }
+    }
+    nm_buf_free(&b.cur);
+    free(c.info);
+    free(c.cands);
+    xmlFreeDoc(doc);
+
+    if (!b.n) {
+        parse_meta_free(&c.meta);
+        free(b.blocks);
+        set_err(err, errlen, "no main text found");
+        return NULL;
+    }
+    parse_article_t *a = nm_calloc(1, sizeof *a);
+    a->blocks = b.blocks;
+    a->nblocks = b.n;
+    nm_buf_t t;
+    nm_buf_init(&t, 0);
+    for (size_t i = 0; i < b.n; i++) {
+        if (i) nm_buf_puts(&t, "\n\n");
+        nm_buf_puts(&t, b.blocks[i].text);
+    }
+    a->text = nm_buf_steal(&t);
+    a->word_count = count_words_str(a->text);
+    a->url = url ? nm_strdup(url) : NULL;
+    a->canonical_url = c.meta.canonical ? c.meta.canonical : (url ? nm_url_canonical(url) : NULL);
+    c.meta.canonical = NULL;
+    a->title = c.meta.title; c.meta.title = NULL;
+    a->byline = c.meta.byline; c.meta.byline = NULL;
+    a->language = c.meta.language; c.meta.language = NULL;
+    a->site_name = c.meta.site_name; c.meta.site_name = NULL;
+    a->published_at = c.meta.published;
+    parse_meta_free(&c.meta);
+    return a;
+}
+
+void parse_article_destroy(parse_article_t **a_p)
+{
+    if (!a_p || !*a_p) return;
+    parse_article_t *a = *a_p;
+    free(a->url); free(a->canonical_url); free(a->title); free(a->byline);
+    free(a->language); free(a->site_name); free(a->text);
+    free_blocks(a->blocks, a->nblocks);
+    free(a);
+    *a_p = NULL;
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *parse_article_to_json(const parse_article_t *a)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "url", str_or_null(a->url));
+    json_object_set_new(o, "canonical_url", str_or_null(a->canonical_url));
+    json_object_set_new(o, "title", str_or_null(a->title));
+    json_object_set_new(o, "byline", str_or_null(a->byline));
+    if (a->published_at) {
+        char buf[32];
+        parse_date_iso(a->published_at, buf, sizeof buf);
+        json_object_set_new(o, "published_at", json_string(buf));
+    } else {
+        json_object_set_new(o, "published_at", json_null());
+    }
+    json_object_set_new(o, "language", str_or_null(a->language));
+    json_object_set_new(o, "site_name", str_or_null(a->site_name));
+    json_object_set_new(o, "text", json_string(a->text ? a->text : ""));
+    json_t *bl = json_array();
+    for (size_t i = 0; i < a->nblocks; i++) {
+        json_t *b = json_object();
+        json_object_set_new(b, "kind", json_string(a->blocks[i].kind));
+        json_object_set_new(b, "text", json_string(a->blocks[i].text));
+        json_array_append_new(bl, b);
+    }
+    json_object_set_new(o, "blocks", bl);
+    json_object_set_new(o, "word_count", json_integer(a->word_count));
+    return o;
+}
+
+char *parse_article_render(const parse_article_t *a, const char *format)
+{
+    if (!a || !format) return NULL;
+    nm_buf_t b;
+    nm_buf_init(&b, 0);
+    if (strcmp(format, "text") == 0) {
+        if (a->title) nm_buf_printf(&b, "%s\n\n", a->title);
+        nm_buf_puts(&b, a->text ? a->text : "");
+        nm_buf_puts(&b, "\n");
+        return nm_buf_steal(&b);
+    }
+    if (strcmp(format, "markdown") != 0) return NULL;
+    if (a->title) nm_buf_printf(&b, "# %s\n\n", a->title);
+    if (a->byline || a->published_at) {
+        char date[32] = "";
+        if (a->published_at) parse_date_iso(a->published_at, date, sizeof date);
+        nm_buf_printf(&b, "*%s%s%s*\n\n", a->byline ? a->byline : "", a->byline && *date ? " \xE2\x80\x94 " : "", date);
+    }
+    for (size_t i = 0; i < a->nblocks; i++) {
+        const parse_block_t *bl = &a->blocks[i];
+        if (bl->kind[0] == 'h' && bl->kind[1] >= '1' && bl->kind[1] <= '6') {
+            int level = bl->kind[1] - '0';
+            if (level < 2 && a->title) level = 2;   /* the title is the only h1 */
+            for (int k = 0; k < level; k++) nm_buf_puts(&b, "#");
+            nm_buf_printf(&b, " %s\n\n", bl->text);
+        } else if (strcmp(bl->kind, "li") == 0) {
+            nm_buf_printf(&b, "- %s\n", bl->text);
+            if (i + 1 >= a->nblocks || strcmp(a->blocks[i + 1].kind, "li") != 0) nm_buf_puts(&b, "\n");
+        } else if (strcmp(bl->kind, "quote") == 0) {
+            nm_buf_puts(&b, "> ");
+            for (const char *p = bl->text; *p; p++) {
+                nm_buf_append(&b, p, 1);
+                if (*p == '\n') nm_buf_puts(&b, "> ");
+            }
+            nm_buf_puts(&b, "\n\n");
+        } else if (strcmp(bl->kind, "pre") == 0) {
+            nm_buf_printf(&b, "```\n%s\n```\n\n", bl->text);
+        } else {
+            nm_buf_printf(&b, "%s\n\n", bl->text);
+        }
+    }
+    while (b.len > 1 && b.data[b.len - 1] == '\n' && b.data[b.len - 2] == '\n') b.data[--b.len] = 0;
+    return nm_buf_steal(&b);
+}

@@ -1,0 +1,41 @@
+/* parse_html_int: helpers shared by the parse_html*.c / parse_meta.c files
+ * (not a public API). All tree walks are iterative. */
+#ifndef PARSE_HTML_INT_H
+#define PARSE_HTML_INT_H
+
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+#include <stdint.h>
+
+#include "nm_buf.h"
+
+/* Next node in document order under root; skip_children skips n's subtree. */
+static inline xmlNode *ph_next(xmlNode *n, const xmlNode *root, int skip_children)
+{
+    if (!skip_children && n->type == XML_ELEMENT_NODE && n->children) return n->children;
+    while (n && n != root) {
+        if (n->next) return n->next;
+        n = n->parent;
+    }
+    return NULL;
+}
+
+/* Borrowed value of attribute name (lower-case), or NULL. */
+const char *ph_attr(const xmlNode *n, const char *name);
+/* Append n's text with whitespace collapsed (at most cap bytes total in b). */
+void ph_text_append(const xmlNode *n, nm_buf_t *b, size_t cap);
+/* malloc'd copy of s with whitespace collapsed and trimmed; NULL if s is NULL or blank. */
+char *ph_clean(const char *s);
+/* n's collapsed text (capped), malloc'd, or NULL if blank. */
+char *ph_text(const xmlNode *n, size_t cap);
+
+typedef struct {
+    char *title, *h1, *byline, *language, *site_name, *canonical, *description, *body;
+    int64_t published;
+} parse_meta_t;
+
+/* Collect metadata from the whole document (call before boilerplate removal). */
+void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m);
+void parse_meta_free(parse_meta_t *m);
+
+#endif

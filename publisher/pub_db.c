@@ -1,0 +1,899 @@
+#include "pub_db.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nm_buf.h"
+#include "nm_daemon.h"
+#include "nm_log.h"
+#include "nm_url.h"
+#include "pub_migrations.h"
+
+/* Whole migration run is serialized across processes (publisher, standby,
+ * `newsmill db migrate`) by this advisory lock key ("newsmill" in ASCII). */
+#define PUB_MIGRATE_LOCK "7882829341436644716"
+/* Held for its whole session by the active publisher; a standby waits. */
+#define PUB_LEADER_LOCK "7882829341436644717"
+
+#define PUB_MAX_ENTRIES 2000      /* entries stored from one feed document */
+#define PUB_MAX_TOPICS 32
+#define PUB_REASON_CHARS 500      /* last_error is cut in SQL (by characters) */
+#define PUB_MAX_TS 253402300799LL /* 9999-12-31: anything later is garbage */
+
+struct pub_db {
+    char *conninfo;
+    PGconn *conn;
+    pub_policy_t policy;
+    int64_t next_try_ms;      /* reconnect not before this */
+    int backoff_ms;
+    pub_db_stats_t stats;
+    bool leader;              /* this session holds PUB_LEADER_LOCK */
+};
+
+void pub_policy_from_config(pub_policy_t *p, const nm_config_t *cfg)
+{
+    p->lease_seconds = cfg->publisher.lease_seconds > 0 ? cfg->publisher.lease_seconds : 120;
+    p->max_attempts = cfg->publisher.max_attempts > 0 ? cfg->publisher.max_attempts : 5;
+    p->backoff_base_seconds = cfg->publisher.backoff_base_seconds > 0 ? cfg->publisher.backoff_base_seconds : 30;
+    p->backoff_max_seconds = cfg->publisher.backoff_max_seconds > 0 ? cfg->publisher.backoff_max_seconds : 3600;
+    p->feed_poll_seconds = cfg->publisher.feed_poll_seconds > 0 ? cfg->publisher.feed_poll_seconds : 900;
+    p->feed_error_poll_seconds = cfg->publisher.feed_error_poll_seconds > 0
+                                     ? cfg->publisher.feed_error_poll_seconds : 3600;
+    p->jitter = true;
+}
+
+int pub_backoff_seconds(const pub_policy_t *p, int attempt, int retry_after)
+{
+    long delay = p->backoff_base_seconds > 0 ? p->backoff_base_seconds : 1;
+    for (int i = 1; i < attempt && delay < p->backoff_max_seconds; i++)
+        delay *= 2;
+    if (delay > p->backoff_max_seconds)
+        delay = p->backoff_max_seconds;
+    if (p->jitter) {
+        /* 0.5 .. 1.5: retries of jobs that failed together spread out */
+        double f = 0.5 + (double)random() / ((double)RAND_MAX + 1.0);
+        delay = (long)((double)delay * f);
+    }
+    if (delay < 1)
+        delay = 1;
+    if (retry_after > 0 && retry_after <= 7 * 86400 && delay < retry_after)
+        delay = retry_after;
+    return (int)delay;
+}
+
+/* ---------------------------------------------------------------- connection */
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    /* libpq messages span lines and indent with tabs; we want one line */
+    char *w = err;
+    for (char *p = err; *p; p++) {
+        char ch = (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
+        if (ch == ' ' && (w == err || w[-1] == ' '))
+            continue;
+        *w++ = ch;
+    }
+    while (w > err && w[-1] == ' ')
+        w--;
+    *w = '\0';
+}
+
+static void quiet_notice(void *arg, const char *message) { (void)arg; (void)message; }
+
+static int connect_now(pub_db_t *db, char *err, size_t errlen)
+{
+    if (db->conn) {
+        PQfinish(db->conn);
+        db->conn = NULL;
+    }
+    db->leader = false;   /* session locks die with the session */
+    db->conn = PQconnectdb(db->conninfo);
+    if (!db->conn)
+        nm_oom();
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        set_err(err, errlen, "cannot connect to PostgreSQL: %s", PQerrorMessage(db->conn));
+        PQfinish(db->conn);
+        db->conn = NULL;
+        return -1;
+    }
+    /* Notices (e.g. "relation already exists, skipping") are not for users. */
+    PQsetNoticeProcessor(db->conn, quiet_notice, NULL);
+    return 0;
+}
+
+pub_db_t *pub_db_new(const char *conninfo, const pub_policy_t *policy, char *err, size_t errlen)
+{
+    pub_db_t *db = nm_calloc(1, sizeof *db);
+    db->conninfo = nm_strdup(conninfo ? conninfo : "");
+    if (policy) {
+        db->policy = *policy;
+    } else {
+        nm_config_t cfg;
+        memset(&cfg, 0, sizeof cfg);
+        pub_policy_from_config(&db->policy, &cfg);
+    }
+    db->backoff_ms = 250;
+    if (connect_now(db, err, errlen) < 0) {
+        pub_db_destroy(&db);
+        return NULL;
+    }
+    return db;
+}
+
+void pub_db_destroy(pub_db_t **db_p)
+{
+    if (!db_p || !*db_p)
+        return;
+    pub_db_t *db = *db_p;
+    if (db->conn)
+        PQfinish(db->conn);
+    free(db->conninfo);
+    free(db);
+    *db_p = NULL;
+}
+
+int pub_db_ensure(pub_db_t *db)
+{
+    if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
+        return 0;
+    int64_t now = nm_now_ms();
+    if (now < db->next_try_ms)
+        return -1;
+    char err[512];
+    if (connect_now(db, err, sizeof err) < 0) {
+        nm_warn("database: %s (retry in %d ms)", err, db->backoff_ms);
+        db->next_try_ms = now + db->backoff_ms;
+        db->backoff_ms = db->backoff_ms * 2 > 30000 ? 30000 : db->backoff_ms * 2;
+        return -1;
+    }
+    db->stats.reconnects++;
+    db->backoff_ms = 250;
+    db->next_try_ms = 0;
+    nm_notice("database: reconnected");
+    return 0;
+}
+
+PGconn *pub_db_conn(pub_db_t *db)
+{
+    return pub_db_ensure(db) == 0 ? db->conn : NULL;
+}
+
+const pub_policy_t *pub_db_policy(const pub_db_t *db) { return &db->policy; }
+pub_db_stats_t pub_db_stats(const pub_db_t *db) { return db->stats; }
+
+/* Run one parameterized statement. Returns the result (caller PQclear) or
+ * NULL with a reason in err. */
+static PGresult *q(pub_db_t *db, const char *sql, int n, const char *const *params,
+                   char *err, size_t errlen)
+{
+    if (!db->conn) {
+        set_err(err, errlen, "not connected to PostgreSQL");
+        return NULL;
+    }
+    PGresult *r = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return r;
+    set_err(err, errlen, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+    if (err && !err[0])
+        set_err(err, errlen, "%s", PQerrorMessage(db->conn));
+    PQclear(r);
+    return NULL;
+}
+
+/* Statement whose result we do not need. */
+static int x(pub_db_t *db, const char *sql, int n, const char *const *params, char *err, size_t errlen)
+{
+    PGresult *r = q(db, sql, n, params, err, errlen);
+    if (!r)
+        return -1;
+    PQclear(r);
+    return 0;
+}
+
+static int begin(pub_db_t *db, char *err, size_t errlen) { return x(db, "BEGIN", 0, NULL, err, errlen); }
+static int commit(pub_db_t *db, char *err, size_t errlen) { return x(db, "COMMIT", 0, NULL, err, errlen); }
+static void rollback(pub_db_t *db)
+{
+    if (db->conn && PQstatus(db->conn) == CONNECTION_OK) {
+        PGresult *r = PQexec(db->conn, "ROLLBACK");
+        PQclear(r);
+    }
+}
+
+static const char *nz(const char *s) { return (s && *s) ? s : NULL; }
+
+/* Unix seconds as a SQL parameter, NULL when unknown or absurd. */
+static const char *ts_param(int64_t t, char *buf, size_t len)
+{
+    if (t <= 0 || t > PUB_MAX_TS)
+        return NULL;
+    snprintf(buf, len, "%" PRId64, t);
+    return buf;
+}
+
+/* ---------------------------------------------------------------- migrations */
+
+int pub_db_migrate(pub_db_t *db, void (*on_applied)(const char *name, void *ctx), void *ctx,
+                   char *err, size_t errlen)
+{
+    if (pub_db_ensure(db) < 0) {
+        set_err(err, errlen, "not connected to PostgreSQL");
+        return -1;
+    }
+    if (x(db, "SELECT pg_advisory_lock(" PUB_MIGRATE_LOCK ")", 0, NULL, err, errlen) < 0)
+        return -1;
+    int applied = 0;
+    if (x(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+              " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+          0, NULL, err, errlen) < 0) {
+        applied = -1;
+        goto out;
+    }
+    for (int i = 0; i < pub_migrations_count; i++) {
+        const pub_migration_t *m = &pub_migrations[i];
+        const char *p[1] = { m->name };
+        if (begin(db, err, errlen) < 0) {
+            applied = -1;
+            goto out;
+        }
+        PGresult *r = q(db, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, p, err, errlen);
+        if (!r) {
+            rollback(db);
+            applied = -1;
+            goto out;
+        }
+        int done = PQntuples(r) > 0;
+        PQclear(r);
+        if (done) {
+            rollback(db);
+            continue;
+        }
+        /* Our own embedded SQL, several statements: PQexec is the only way. */
+        r = PQexec(db->conn, m->sql);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+            set_err(err, errlen, "migration %s: %s", m->name, PQresultErrorMessage(r));
+            PQclear(r);
+            rollback(db);
+            applied = -1;
+            goto out;
+        }
+        PQclear(r);
+        if (x(db, "INSERT INTO schema_migrations (version) VALUES ($1)", 1, p, err, errlen) < 0 ||
+            commit(db, err, errlen) < 0) {
+            rollback(db);
+            applied = -1;
+            goto out;
+        }
+        applied++;
+        if (on_applied)
+            on_applied(m->name, ctx);   /* the caller reports */
+        else
+            nm_info("database: applied migration %s", m->name);
+    }
+out:;
+    PGresult *r = PQexec(db->conn, "SELECT pg_advisory_unlock(" PUB_MIGRATE_LOCK ")");
+    PQclear(r);
+    if (applied < 0)
+        db->stats.errors++;
+    return applied;
+}
+
+/* ---------------------------------------------------------------- leases */
+
+void pub_jobs_free(pub_job_t **jobs, size_t n)
+{
+    if (!jobs || !*jobs)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        free((*jobs)[i].url);
+        free((*jobs)[i].etag);
+        free((*jobs)[i].last_modified);
+    }
+    free(*jobs);
+    *jobs = NULL;
+}
+
+int pub_db_lease(pub_db_t *db, const char *owner, int n, int lease_seconds,
+                 pub_job_t **jobs, size_t *njobs, char *err, size_t errlen)
+{
+    *jobs = NULL;
+    *njobs = 0;
+    if (n <= 0)
+        return 0;
+    if (pub_db_ensure(db) < 0) {
+        set_err(err, errlen, "not connected to PostgreSQL");
+        return -1;
+    }
+    /* Out of attempts: an article whose lease keeps expiring is lost
+     * somewhere downstream every time; stop handing it out. */
+    if (x(db, "UPDATE jobs SET state = 'dead', finished_at = now(), updated_at = now(),"
+              " last_error = 'lease expired ' || attempt || ' times'"
+              " WHERE state = 'leased' AND lease_expires < now() AND kind = 'article'"
+              " AND attempt >= max_attempts",
+          0, NULL, err, errlen) < 0) {
+        db->stats.errors++;
+        return -1;
+    }
+    char nbuf[16], sbuf[16];
+    snprintf(nbuf, sizeof nbuf, "%d", n);
+    snprintf(sbuf, sizeof sbuf, "%d", lease_seconds > 0 ? lease_seconds : db->policy.lease_seconds);
+    const char *p[3] = { owner ? owner : "", nbuf, sbuf };
+    PGresult *r = q(db,
+        "WITH c AS ("
+        "  SELECT id FROM jobs"
+        "  WHERE ((state = 'pending' AND next_attempt <= now())"
+        "      OR (state = 'leased' AND lease_expires < now()"
+        "          AND (kind = 'feed' OR attempt < max_attempts)))"
+        "    AND (kind = 'article' OR feed_id IS NOT NULL)"
+        "  ORDER BY next_attempt, id"
+        "  LIMIT $2::int"
+        "  FOR UPDATE SKIP LOCKED)"
+        " UPDATE jobs j SET state = 'leased', lease_owner = $1, lease_token = gen_random_uuid(),"
+        "   lease_expires = now() + make_interval(secs => $3::int), attempt = j.attempt + 1,"
+        "   updated_at = now()"
+        " FROM c WHERE j.id = c.id"
+        " RETURNING j.id, j.kind, j.url, coalesce(j.feed_id, 0), j.lease_token::text, j.attempt,"
+        "   extract(epoch FROM j.lease_expires)::bigint,"
+        "   (SELECT f.etag FROM feeds f WHERE f.id = j.feed_id AND j.kind = 'feed'),"
+        "   (SELECT f.last_modified FROM feeds f WHERE f.id = j.feed_id AND j.kind = 'feed')",
+        3, p, err, errlen);
+    if (!r) {
+        db->stats.errors++;
+        return -1;
+    }
+    int rows = PQntuples(r);
+    if (rows > 0) {
+        *jobs = nm_calloc((size_t)rows, sizeof **jobs);
+        for (int i = 0; i < rows; i++) {
+            pub_job_t *j = &(*jobs)[i];
+            j->id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+            j->kind = strcmp(PQgetvalue(r, i, 1), "feed") == 0 ? PUB_JOB_FEED : PUB_JOB_ARTICLE;
+            j->url = nm_strdup(PQgetvalue(r, i, 2));
+            j->feed_id = strtoll(PQgetvalue(r, i, 3), NULL, 10);
+            snprintf(j->lease_token, sizeof j->lease_token, "%s", PQgetvalue(r, i, 4));
+            j->attempt = atoi(PQgetvalue(r, i, 5));
+            j->lease_expires_at = strtoll(PQgetvalue(r, i, 6), NULL, 10);
+            if (!PQgetisnull(r, i, 7))
+                j->etag = nm_strdup(PQgetvalue(r, i, 7));
+            if (!PQgetisnull(r, i, 8))
+                j->last_modified = nm_strdup(PQgetvalue(r, i, 8));
+        }
+    }
+    *njobs = (size_t)rows;
+    PQclear(r);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- fencing */
+
+typedef struct {
+    char id[24];
+    pub_job_kind_t kind;
+    int attempt, max_attempts;
+    int64_t feed_id;
+    char feed_id_s[24];
+} fenced_job_t;
+
+/* BEGIN and lock the job if it is still leased under ref's token. Returns
+ * PUB_DB_OK inside an open transaction, PUB_DB_STALE (rolled back, counted,
+ * logged) or PUB_DB_ERROR. */
+static int fence(pub_db_t *db, const Newsmill__JobRef *ref, const char *what, fenced_job_t *job,
+                 char *err, size_t errlen)
+{
+    if (!ref || ref->job_id <= 0 || !ref->lease_token || !*ref->lease_token) {
+        set_err(err, errlen, "%s without a job reference", what);
+        return PUB_DB_ERROR;
+    }
+    if (pub_db_ensure(db) < 0) {
+        set_err(err, errlen, "not connected to PostgreSQL");
+        return PUB_DB_ERROR;
+    }
+    memset(job, 0, sizeof *job);
+    snprintf(job->id, sizeof job->id, "%" PRId64, ref->job_id);
+    const char *p[2] = { job->id, ref->lease_token };
+    if (begin(db, err, errlen) < 0)
+        return PUB_DB_ERROR;
+    PGresult *r = q(db,
+        "SELECT kind, attempt, max_attempts, coalesce(feed_id, 0) FROM jobs"
+        " WHERE id = $1::bigint AND lease_token::text = $2 AND state = 'leased' FOR UPDATE",
+        2, p, err, errlen);
+    if (!r) {
+        rollback(db);
+        return PUB_DB_ERROR;
+    }
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        rollback(db);
+        db->stats.stale++;
+        nm_log_job(NM_LOG_NOTICE, ref->job_id, "stale %s (lease %s attempt %d): not stored",
+                   what, ref->lease_token, ref->attempt);
+        return PUB_DB_STALE;
+    }
+    job->kind = strcmp(PQgetvalue(r, 0, 0), "feed") == 0 ? PUB_JOB_FEED : PUB_JOB_ARTICLE;
+    job->attempt = atoi(PQgetvalue(r, 0, 1));
+    job->max_attempts = atoi(PQgetvalue(r, 0, 2));
+    job->feed_id = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+    snprintf(job->feed_id_s, sizeof job->feed_id_s, "%" PRId64, job->feed_id);
+    PQclear(r);
+    return PUB_DB_OK;
+}
+
+/* A result PostgreSQL refused (bad encoding, out-of-range value, ...) would
+ * be refused again on every retry: end the job now with the reason. */
+static void fail_job_after_error(pub_db_t *db, const Newsmill__JobRef *ref, const char *reason)
+{
+    rollback(db);
+    if (!db->conn || PQstatus(db->conn) != CONNECTION_OK)
+        return;   /* connection trouble: the lease will bring the job back */
+    char id[24], msg[600];
+    snprintf(id, sizeof id, "%" PRId64, ref->job_id);
+    snprintf(msg, sizeof msg, "could not store result: %s", reason);
+    /* the reason may itself carry invalid bytes from the input */
+    for (char *c = msg; *c; c++)
+        if ((unsigned char)*c >= 0x80 || (unsigned char)*c < 0x20)
+            *c = '?';
+    const char *p[3] = { id, ref->lease_token, msg };
+    char e[256];
+    if (x(db, "UPDATE jobs SET state = CASE WHEN kind = 'feed' THEN 'pending' ELSE 'failed' END,"
+              " last_error = left($3, 500), updated_at = now(), finished_at = now(),"
+              " next_attempt = now() + interval '1 hour', lease_expires = NULL"
+              " WHERE id = $1::bigint AND lease_token::text = $2 AND state = 'leased'",
+          3, p, e, sizeof e) < 0)
+        nm_warn("could not mark job %s failed: %s", id, e);
+}
+
+/* ---------------------------------------------------------------- article results */
+
+static char *topics_json(Newsmill__Summary *s)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < s->n_topics && i < PUB_MAX_TOPICS; i++)
+        if (s->topics[i] && *s->topics[i])
+            json_array_append_new(a, json_string(s->topics[i]));   /* NULL (skipped) if not UTF-8 */
+    char *out = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    if (!out)
+        nm_oom();
+    return out;
+}
+
+static int store_article(pub_db_t *db, const Newsmill__ArticleResult *res, const fenced_job_t *job,
+                         char *err, size_t errlen)
+{
+    const Newsmill__Article *a = res->article;
+    const char *url = nz(a->final_url) ? a->final_url : nz(a->url);
+    char *canon = NULL;
+    if (nz(a->canonical_url))
+        canon = nm_url_canonical(a->canonical_url);
+    if (!canon && url)
+        canon = nm_url_canonical(url);
+    if (!canon) {
+        set_err(err, errlen, "article has no usable URL");
+        return -1;
+    }
+    if (!url)
+        url = canon;
+    char *host = NULL;
+    const char *site = nz(a->site_name);
+    if (!site)
+        site = host = nm_url_host(canon);
+    char pub[24], fetched[24], words[16], idbuf[24];
+    snprintf(words, sizeof words, "%d", a->word_count > 0 ? a->word_count : 0);
+    const char *p[11] = {
+        canon, url, site, a->title ? a->title : "", a->byline ? a->byline : "",
+        ts_param(a->published_at, pub, sizeof pub), a->language ? a->language : "",
+        a->text ? a->text : "", words, ts_param(a->fetched_at, fetched, sizeof fetched), job->id,
+    };
+    PGresult *r = q(db,
+        "INSERT INTO articles (canonical_url, url, source_site, title, byline, published_at,"
+        "   language, text, word_count, content_hash, fetched_at, feed_id, job_id)"
+        " SELECT $1, $2, $3, coalesce(nullif($4, ''), j.entry_title), nullif($5, ''),"
+        "   coalesce(to_timestamp($6::double precision), j.entry_published), nullif($7, ''), $8,"
+        "   $9::int, encode(sha256(convert_to($8, 'UTF8')), 'hex'),"
+        "   coalesce(to_timestamp($10::double precision), now()), j.feed_id, j.id"
+        " FROM jobs j WHERE j.id = $11::bigint"
+        " ON CONFLICT (canonical_url) DO UPDATE SET url = EXCLUDED.url,"
+        "   source_site = EXCLUDED.source_site, title = coalesce(EXCLUDED.title, articles.title),"
+        "   byline = EXCLUDED.byline, published_at = coalesce(EXCLUDED.published_at, articles.published_at),"
+        "   language = EXCLUDED.language, text = EXCLUDED.text, word_count = EXCLUDED.word_count,"
+        "   content_hash = EXCLUDED.content_hash, fetched_at = EXCLUDED.fetched_at,"
+        "   feed_id = coalesce(EXCLUDED.feed_id, articles.feed_id), job_id = EXCLUDED.job_id"
+        " RETURNING id",
+        11, p, err, errlen);
+    free(canon);
+    free(host);
+    if (!r)
+        return -1;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        set_err(err, errlen, "article was not stored");
+        return -1;
+    }
+    snprintf(idbuf, sizeof idbuf, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+
+    for (size_t i = 0; i < res->n_summaries; i++) {
+        Newsmill__Summary *s = res->summaries[i];
+        if (!s)
+            continue;
+        char *topics = topics_json(s);
+        char tokens[16];
+        snprintf(tokens, sizeof tokens, "%d", s->tokens_used > 0 ? s->tokens_used : 0);
+        const char *lang = nz(s->language) ? s->language : (a->language ? a->language : "");
+        const char *sp[7] = {
+            idbuf, nz(s->backend) ? s->backend : "unknown", lang, s->title ? s->title : "",
+            s->summary ? s->summary : "", topics, tokens,
+        };
+        int rc = x(db,
+            "INSERT INTO summaries (article_id, backend, language, title, summary, topics, tokens_used)"
+            " VALUES ($1::bigint, $2, $3, nullif($4, ''), $5,"
+            "   ARRAY(SELECT json_array_elements_text($6::json)), $7::int)"
+            " ON CONFLICT (article_id, backend, language) DO UPDATE SET title = EXCLUDED.title,"
+            "   summary = EXCLUDED.summary, topics = EXCLUDED.topics,"
+            "   tokens_used = EXCLUDED.tokens_used, created_at = now()",
+            7, sp, err, errlen);
+        free(topics);
+        if (rc < 0)
+            return -1;
+    }
+    const char *jp[1] = { job->id };
+    return x(db, "UPDATE jobs SET state = 'done', finished_at = now(), updated_at = now(),"
+                 " last_error = NULL, lease_expires = NULL WHERE id = $1::bigint",
+             1, jp, err, errlen);
+}
+
+int pub_db_article_result(pub_db_t *db, const Newsmill__ArticleResult *res, char *err, size_t errlen)
+{
+    if (!res || !res->article) {
+        set_err(err, errlen, "article result without an article");
+        db->stats.errors++;
+        return PUB_DB_ERROR;
+    }
+    fenced_job_t job;
+    int rc = fence(db, res->ref, "article result", &job, err, errlen);
+    if (rc != PUB_DB_OK) {
+        if (rc == PUB_DB_ERROR)
+            db->stats.errors++;
+        return rc;
+    }
+    if (job.kind != PUB_JOB_ARTICLE) {
+        rollback(db);
+        set_err(err, errlen, "article result for a feed job");
+        db->stats.errors++;
+        return PUB_DB_ERROR;
+    }
+    if (store_article(db, res, &job, err, errlen) < 0 || commit(db, err, errlen) < 0) {
+        fail_job_after_error(db, res->ref, err);
+        db->stats.errors++;
+        return PUB_DB_ERROR;
+    }
+    db->stats.articles++;
+    return PUB_DB_OK;
+}
+
+/* ---------------------------------------------------------------- feeds */
+
+/* A successful poll (new document or 304): feed updated, error count reset,
+ * its job pending again at the next poll time. min_interval (ttl, max-age)
+ * can only lengthen the feed's own interval. keep_validators: 304 with no
+ * new validators keeps the old ones. */
+static int feed_success(pub_db_t *db, const fenced_job_t *job, const char *title, const char *etag,
+                        const char *last_modified, int min_interval, bool keep_validators,
+                        char *err, size_t errlen)
+{
+    char minbuf[16];
+    if (min_interval < 0)
+        min_interval = 0;
+    if (min_interval > 86400)
+        min_interval = 86400;   /* a hostile ttl must not silence a feed for years */
+    snprintf(minbuf, sizeof minbuf, "%d", min_interval);
+    const char *p[6] = { job->feed_id_s, title ? title : "", etag ? etag : "",
+                         last_modified ? last_modified : "", minbuf, keep_validators ? "t" : "f" };
+    if (x(db,
+          "UPDATE feeds SET title = coalesce(nullif(title, ''), nullif($2, '')),"
+          "   etag = CASE WHEN $6::bool THEN coalesce(nullif($3, ''), etag) ELSE nullif($3, '') END,"
+          "   last_modified = CASE WHEN $6::bool THEN coalesce(nullif($4, ''), last_modified)"
+          "                   ELSE nullif($4, '') END,"
+          "   last_polled_at = now(), error_count = 0, last_error = NULL,"
+          "   next_poll = now() + make_interval(secs => greatest(poll_interval, $5::int))"
+          " WHERE id = $1::bigint",
+          6, p, err, errlen) < 0)
+        return -1;
+    const char *jp[2] = { job->id, job->feed_id_s };
+    return x(db,
+             "UPDATE jobs SET state = 'pending', attempt = 0, lease_owner = NULL, lease_expires = NULL,"
+             "   last_error = NULL, updated_at = now(), finished_at = now(),"
+             "   next_attempt = coalesce((SELECT next_poll FROM feeds WHERE id = $2::bigint), now() + interval '15 minutes')"
+             " WHERE id = $1::bigint",
+             2, jp, err, errlen);
+}
+
+/* A failed poll: feeds are never dropped, they are polled more slowly. */
+static int feed_failure(pub_db_t *db, const fenced_job_t *job, const char *reason, int delay,
+                        char *err, size_t errlen)
+{
+    char dbuf[16];
+    snprintf(dbuf, sizeof dbuf, "%d", delay);
+    const char *p[3] = { job->feed_id_s, reason, dbuf };
+    if (x(db, "UPDATE feeds SET error_count = error_count + 1, last_error = left($2, 500),"
+              "   last_polled_at = now(), next_poll = now() + make_interval(secs => $3::int)"
+              " WHERE id = $1::bigint",
+          3, p, err, errlen) < 0)
+        return -1;
+    const char *jp[3] = { job->id, reason, dbuf };
+    return x(db, "UPDATE jobs SET state = 'pending', lease_owner = NULL, lease_expires = NULL,"
+                 "   last_error = left($2, 500), updated_at = now(),"
+                 "   next_attempt = now() + make_interval(secs => $3::int)"
+                 " WHERE id = $1::bigint",
+             3, jp, err, errlen);
+}
+
+static int store_feed(pub_db_t *db, const Newsmill__FeedResult *res, const fenced_job_t *job,
+                      int *inserted, char *err, size_t errlen)
+{
+    char maxbuf[16];
+    snprintf(maxbuf, sizeof maxbuf, "%d", db->policy.max_attempts);
+    size_t n = res->n_entries < PUB_MAX_ENTRIES ? res->n_entries : PUB_MAX_ENTRIES;
+    for (size_t i = 0; i < n; i++) {
+        const Newsmill__FeedEntry *e = res->entries[i];
+        if (!e || !nz(e->link))
+            continue;
+        char *canon = nm_url_canonical(e->link);
+        if (!canon)
+            continue;   /* not http(s): never fetched */
+        char pub[24];
+        int64_t when = e->published > 0 ? e->published : e->updated;
+        const char *p[5] = { canon, job->feed_id_s, maxbuf, e->title ? e->title : "",
+                             ts_param(when, pub, sizeof pub) };
+        PGresult *r = q(db,
+            "INSERT INTO jobs (kind, url, feed_id, max_attempts, entry_title, entry_published)"
+            " VALUES ('article', $1, nullif($2::bigint, 0), $3::int, nullif($4, ''),"
+            "   to_timestamp($5::double precision))"
+            " ON CONFLICT (url) WHERE kind = 'article' DO NOTHING",
+            5, p, err, errlen);
+        free(canon);
+        if (!r)
+            return -1;
+        *inserted += atoi(PQcmdTuples(r));
+        PQclear(r);
+    }
+    int min_interval = res->ttl > 0 && res->ttl < 100000 ? res->ttl * 60 : 0;
+    if (res->max_age > min_interval)
+        min_interval = res->max_age;
+    return feed_success(db, job, res->title, res->etag, res->last_modified, min_interval, false,
+                        err, errlen);
+}
+
+int pub_db_feed_result(pub_db_t *db, const Newsmill__FeedResult *res, char *err, size_t errlen)
+{
+    if (!res) {
+        set_err(err, errlen, "empty feed result");
+        db->stats.errors++;
+        return PUB_DB_ERROR;
+    }
+    fenced_job_t job;
+    int rc = fence(db, res->ref, "feed result", &job, err, errlen);
+    if (rc != PUB_DB_OK) {
+        if (rc == PUB_DB_ERROR)
+            db->stats.errors++;
+        return rc;
+    }
+    if (job.kind != PUB_JOB_FEED || job.feed_id <= 0) {
+        rollback(db);
+        set_err(err, errlen, "feed result for a job that is not a feed poll");
+        db->stats.errors++;
+        return PUB_DB_ERROR;
+    }
+    int inserted = 0;
+    if (store_feed(db, res, &job, &inserted, err, errlen) < 0 || commit(db, err, errlen) < 0) {
+        fail_job_after_error(db, res->ref, err);
+        db->stats.errors++;
+        return PUB_DB_ERROR;
+    }
+    nm_log_job(NM_LOG_INFO, res->ref->job_id, "feed %" PRId64 ": %zu entries, %d new",
+               job.feed_id, res->n_entries, inserted);
+    db->stats.feeds++;
+    return PUB_DB_OK;
+}
+
+/* ---------------------------------------------------------------- outcomes */
+
+int pub_db_outcome(pub_db_t *db, const Newsmill__Outcome *o, char *err, size_t errlen)
+{
+    if (!o) {
+        set_err(err, errlen, "empty outcome");
+        db->stats.errors++;
+        return PUB_DB_ERROR;
+    }
+    if (o->class_ != NEWSMILL__OUTCOME_CLASS__OUTCOME_NOT_MODIFIED &&
+        o->class_ != NEWSMILL__OUTCOME_CLASS__OUTCOME_TRANSIENT &&
+        o->class_ != NEWSMILL__OUTCOME_CLASS__OUTCOME_PERMANENT) {
+        set_err(err, errlen, "outcome with unknown class %d", (int)o->class_);
+        db->stats.errors++;
+        return PUB_DB_ERROR;
+    }
+    fenced_job_t job;
+    int rc = fence(db, o->ref, "outcome", &job, err, errlen);
+    if (rc != PUB_DB_OK) {
+        if (rc == PUB_DB_ERROR)
+            db->stats.errors++;
+        return rc;
+    }
+    char reason[600];
+    if (o->http_status > 0)
+        snprintf(reason, sizeof reason, "%s: %s (HTTP %d)", nz(o->stage) ? o->stage : "unknown",
+                 nz(o->reason) ? o->reason : "no reason given", o->http_status);
+    else
+        snprintf(reason, sizeof reason, "%s: %s", nz(o->stage) ? o->stage : "unknown",
+                 nz(o->reason) ? o->reason : "no reason given");
+
+    const char *jp[3] = { job.id, reason, NULL };
+    char dbuf[16];
+    int delay;
+    switch (o->class_) {
+    case NEWSMILL__OUTCOME_CLASS__OUTCOME_NOT_MODIFIED:
+        if (job.kind == PUB_JOB_FEED)
+            rc = feed_success(db, &job, NULL, o->etag, o->last_modified, 0, true, err, errlen);
+        else
+            rc = x(db, "UPDATE jobs SET state = 'done', finished_at = now(), updated_at = now(),"
+                       " lease_expires = NULL WHERE id = $1::bigint", 1, jp, err, errlen);
+        break;
+    case NEWSMILL__OUTCOME_CLASS__OUTCOME_TRANSIENT:
+        delay = pub_backoff_seconds(&db->policy, job.attempt, o->retry_after);
+        if (job.kind == PUB_JOB_FEED) {
+            if (delay > db->policy.feed_error_poll_seconds && o->retry_after < delay)
+                delay = db->policy.feed_error_poll_seconds;
+            rc = feed_failure(db, &job, reason, delay, err, errlen);
+        } else if (job.attempt >= job.max_attempts) {
+            rc = x(db, "UPDATE jobs SET state = 'dead', finished_at = now(), updated_at = now(),"
+                       " lease_expires = NULL,"
+                       " last_error = left('gave up after ' || attempt || ' attempts: ' || $2, 500)"
+                       " WHERE id = $1::bigint", 2, jp, err, errlen);
+        } else {
+            snprintf(dbuf, sizeof dbuf, "%d", delay);
+            jp[2] = dbuf;
+            rc = x(db, "UPDATE jobs SET state = 'pending', lease_owner = NULL, lease_expires = NULL,"
+                       " last_error = left($2, 500), updated_at = now(),"
+                       " next_attempt = now() + make_interval(secs => $3::int)"
+                       " WHERE id = $1::bigint", 3, jp, err, errlen);
+        }
+        break;
+    default: /* PERMANENT */
+        if (job.kind == PUB_JOB_FEED)
+            rc = feed_failure(db, &job, reason, db->policy.feed_error_poll_seconds, err, errlen);
+        else
+            rc = x(db, "UPDATE jobs SET state = 'failed', finished_at = now(), updated_at = now(),"
+                       " lease_expires = NULL, last_error = left($2, 500)"
+                       " WHERE id = $1::bigint", 2, jp, err, errlen);
+        break;
+    }
+    if (rc < 0 || commit(db, err, errlen) < 0) {
+        fail_job_after_error(db, o->ref, err);
+        db->stats.errors++;
+        return PUB_DB_ERROR;
+    }
+    db->stats.outcomes++;
+    return PUB_DB_OK;
+}
+
+/* ---------------------------------------------------------------- feed management */
+
+int pub_db_feed_add(pub_db_t *db, const char *url, const char *title, int interval,
+                    int64_t *id, bool *created, char *err, size_t errlen)
+{
+    *id = 0;
+    *created = false;
+    if (!url || !nm_url_is_http(url)) {
+        set_err(err, errlen, "not an absolute http(s) URL: %s", url ? url : "(none)");
+        return -1;
+    }
+    if (pub_db_ensure(db) < 0) {
+        set_err(err, errlen, "not connected to PostgreSQL");
+        return -1;
+    }
+    char ibuf[16];
+    snprintf(ibuf, sizeof ibuf, "%d", interval > 0 ? interval : db->policy.feed_poll_seconds);
+    const char *p[3] = { url, title ? title : "", ibuf };
+    PGresult *r = q(db,
+        "WITH f AS (INSERT INTO feeds (url, title, poll_interval, next_poll)"
+        "   VALUES ($1, nullif($2, ''), $3::int, now()) ON CONFLICT (url) DO NOTHING RETURNING id)"
+        " INSERT INTO jobs (kind, url, feed_id, state, next_attempt)"
+        " SELECT 'feed', $1, id, 'pending', now() FROM f RETURNING feed_id",
+        3, p, err, errlen);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 1) {
+        *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        *created = true;
+        PQclear(r);
+        return 0;
+    }
+    PQclear(r);
+    r = q(db, "SELECT id FROM feeds WHERE url = $1", 1, p, err, errlen);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 1)
+        *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return 0;
+}
+
+int pub_db_feed_remove(pub_db_t *db, const char *url_or_id, char *err, size_t errlen)
+{
+    if (!url_or_id || !*url_or_id) {
+        set_err(err, errlen, "no feed given");
+        return -1;
+    }
+    if (pub_db_ensure(db) < 0) {
+        set_err(err, errlen, "not connected to PostgreSQL");
+        return -1;
+    }
+    bool numeric = strlen(url_or_id) < 19;
+    for (const char *c = url_or_id; *c; c++)
+        if (!isdigit((unsigned char)*c))
+            numeric = false;
+    const char *p[1] = { url_or_id };
+    if (begin(db, err, errlen) < 0)
+        return -1;
+    PGresult *r = q(db, numeric ? "SELECT id FROM feeds WHERE id = $1::bigint FOR UPDATE"
+                                : "SELECT id FROM feeds WHERE url = $1 FOR UPDATE",
+                    1, p, err, errlen);
+    if (!r) {
+        rollback(db);
+        return -1;
+    }
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        rollback(db);
+        return 0;
+    }
+    char id[24];
+    snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    const char *ip[1] = { id };
+    if (x(db, "DELETE FROM jobs WHERE feed_id = $1::bigint AND kind = 'feed'", 1, ip, err, errlen) < 0 ||
+        x(db, "DELETE FROM feeds WHERE id = $1::bigint", 1, ip, err, errlen) < 0 ||
+        commit(db, err, errlen) < 0) {
+        rollback(db);
+        return -1;
+    }
+    return 1;
+}
+
+PGresult *pub_db_query(pub_db_t *db, const char *sql, int n, const char *const *params,
+                       char *err, size_t errlen)
+{
+    if (pub_db_ensure(db) < 0) {
+        set_err(err, errlen, "not connected to PostgreSQL");
+        return NULL;
+    }
+    return q(db, sql, n, params, err, errlen);
+}
+
+int pub_db_leader(pub_db_t *db)
+{
+    if (pub_db_ensure(db) < 0)
+        return 0;
+    if (db->leader)
+        return 1;
+    char err[256];
+    PGresult *r = q(db, "SELECT pg_try_advisory_lock(" PUB_LEADER_LOCK ")", 0, NULL, err, sizeof err);
+    if (!r)
+        return 0;
+    db->leader = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    return db->leader ? 1 : 0;
+}

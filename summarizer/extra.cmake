@@ -1,0 +1,5 @@
+# libstemmer ships no pkg-config file; jansson for summ_result_to_json.
+find_library(NM_STEMMER_LIB stemmer REQUIRED)
+find_path(NM_STEMMER_INCLUDE libstemmer.h REQUIRED)
+target_include_directories(nm_summarizer PRIVATE ${NM_STEMMER_INCLUDE})
+target_link_libraries(nm_summarizer PUBLIC PkgConfig::JANSSON ${NM_STEMMER_LIB} m)

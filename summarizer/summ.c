@@ -1,0 +1,463 @@
+#include "summ.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "nm_buf.h"
+#include "summ_tok.h"
+#include "summ_topic.h"
+
+/* Tuned on shared/corpus/summaries-dev (see bench/score_summaries.c): the
+ * graph centrality and coverage carry most of the gain over Lead-3; a small
+ * position prior and the title break ties the way news is written; a light
+ * redundancy penalty keeps near-duplicate sentences (common in wire copy)
+ * out without hurting the scores. */
+#ifndef SUMM_LEANS_BACK_PENALTY
+#define SUMM_LEANS_BACK_PENALTY 0.2
+#endif
+
+const summ_weights_t summ_default_weights = {
+    .position = 0.1, .centroid = 0.2, .title = 0.2, .coverage = 0.5, .centrality = 1.0,
+    .redundancy = 0.1,
+};
+
+/* ---- a string -> id table for one document ---- */
+
+typedef struct {
+    char **keys;
+    size_t *ids;
+    size_t cap, n;
+} vocab_t;
+
+static uint64_t fnv(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static size_t vocab_id(vocab_t *v, const char *key)
+{
+    if ((v->n + 1) * 2 > v->cap) {
+        size_t ncap = v->cap ? v->cap * 2 : 256;
+        char **nk = nm_calloc(ncap, sizeof *nk);
+        size_t *ni = nm_calloc(ncap, sizeof *ni);
+        for (size_t k = 0; k < v->cap; k++) {
+            if (!v->keys[k]) continue;
+            size_t h = fnv(v->keys[k]) & (ncap - 1);
+            while (nk[h]) h = (h + 1) & (ncap - 1);
+            nk[h] = v->keys[k];
+            ni[h] = v->ids[k];
+        }
+        free(v->keys);
+        free(v->ids);
+        v->keys = nk;
+        v->ids = ni;
+        v->cap = ncap;
+    }
+    size_t h = fnv(key) & (v->cap - 1);
+    while (v->keys[h]) {
+        if (strcmp(v->keys[h], key) == 0) return v->ids[h];
+        h = (h + 1) & (v->cap - 1);
+    }
+    v->keys[h] = nm_strdup(key);
+    v->ids[h] = v->n;
+    return v->n++;
+}
+
+static void vocab_free(vocab_t *v)
+{
+    for (size_t k = 0; k < v->cap; k++) free(v->keys[k]);
+    free(v->keys);
+    free(v->ids);
+}
+
+/* ---- sparse vectors ---- */
+
+typedef struct {
+    size_t *id;
+    double *w;
+    size_t n;
+    double norm;
+} svec_t;
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* ids (sorted in place) -> term counts */
+static void svec_from_ids(svec_t *v, size_t *ids, size_t n)
+{
+    qsort(ids, n, sizeof *ids, cmp_size);
+    v->id = nm_malloc((n ? n : 1) * sizeof *v->id);
+    v->w = nm_malloc((n ? n : 1) * sizeof *v->w);
+    v->n = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (v->n && v->id[v->n - 1] == ids[k]) { v->w[v->n - 1] += 1; continue; }
+        v->id[v->n] = ids[k];
+        v->w[v->n] = 1;
+        v->n++;
+    }
+}
+
+static void svec_weight(svec_t *v, const double *idf)
+{
+    double s = 0;
+    for (size_t k = 0; k < v->n; k++) {
+        v->w[k] = (1 + log(v->w[k])) * idf[v->id[k]];
+        s += v->w[k] * v->w[k];
+    }
+    v->norm = sqrt(s);
+}
+
+static double svec_cos(const svec_t *a, const svec_t *b)
+{
+    if (a->norm == 0 || b->norm == 0) return 0;
+    double d = 0;
+    size_t i = 0, j = 0;
+    while (i < a->n && j < b->n) {
+        if (a->id[i] == b->id[j]) d += a->w[i++] * b->w[j++];
+        else if (a->id[i] < b->id[j]) i++;
+        else j++;
+    }
+    return d / (a->norm * b->norm);
+}
+
+static void svec_free(svec_t *v)
+{
+    free(v->id);
+    free(v->w);
+}
+
+static size_t *ids_of(summ_tokenizer_t *tk, vocab_t *voc, const char *s, size_t *n)
+{
+    summ_tokens_t toks = {0};
+    summ_tokenize(tk, s, &toks);
+    size_t *ids = nm_malloc((toks.n ? toks.n : 1) * sizeof *ids);
+    for (size_t k = 0; k < toks.n; k++) ids[k] = vocab_id(voc, toks.v[k]);
+    *n = toks.n;
+    summ_tokens_free(&toks);
+    return ids;
+}
+
+/* A sentence opening with a connective ("However, ...") leans on the one
+ * before it and reads badly out of context. */
+static int leans_back(const char *s)
+{
+    static const char *const W[] = {"however", "but", "and", "also", "meanwhile", "still", "yet",
+                                    "so", "moreover", "furthermore", "nevertheless", "instead",
+                                    "otherwise", "besides", "thus", "therefore", "then", NULL};
+    size_t n = 0;
+    while (s[n] && ((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z'))) n++;
+    for (int k = 0; W[k]; k++)
+        if (strlen(W[k]) == n && strncasecmp(s, W[k], n) == 0) return 1;
+    return 0;
+}
+
+int summ_is_candidate(const summ_sentence_t *s)
+{
+    if (s->heading) return 0;
+    size_t words = summ_word_count(s->text);
+    /* CJK text counts characters: a short clause is about 10 of them */
+    size_t len = strlen(s->text), i = 0, cjk = 0;
+    while (i < len && cjk < 10) if (summ_is_cjk(summ_utf8_next(s->text, len, &i))) cjk++;
+    return cjk >= 10 ? words >= 10 : words >= 6;
+}
+
+/* TextRank's similarity: shared terms over log lengths. Unlike the cosine
+ * it lets a full, informative sentence gather more weight than a short one,
+ * which is what a summary needs from each sentence it spends. */
+static double overlap_sim(const svec_t *a, const svec_t *b)
+{
+    if (a->n < 2 || b->n < 2) return 0;
+    size_t i = 0, j = 0, shared = 0;
+    while (i < a->n && j < b->n) {
+        if (a->id[i] == b->id[j]) { shared++; i++; j++; }
+        else if (a->id[i] < b->id[j]) i++;
+        else j++;
+    }
+    return (double)shared / (log((double)a->n) + log((double)b->n));
+}
+
+/* LexRank-style centrality of the candidates, scaled so the best is 1: a
+ * PageRank over the cosine-similarity graph. Quadratic in the candidates,
+ * so only the first SUMM_GRAPH_MAX take part; later ones get 0. */
+#define SUMM_GRAPH_MAX 400
+static double *centrality(const svec_t *vec, const int *cand, size_t n, int wanted)
+{
+    double *out = nm_calloc(n ? n : 1, sizeof *out);
+    if (!wanted) return out;
+    size_t *idx = nm_malloc((n ? n : 1) * sizeof *idx), m = 0;
+    for (size_t k = 0; k < n && m < SUMM_GRAPH_MAX; k++)
+        if (cand[k]) idx[m++] = k;
+    if (m == 0) { free(idx); return out; }
+    double *sim = nm_calloc(m * m, sizeof *sim), *deg = nm_calloc(m, sizeof *deg);
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = i + 1; j < m; j++) {
+            double c = overlap_sim(&vec[idx[i]], &vec[idx[j]]);
+            sim[i * m + j] = sim[j * m + i] = c;
+            deg[i] += c;
+            deg[j] += c;
+        }
+    double *pr = nm_malloc(m * sizeof *pr), *nx = nm_malloc(m * sizeof *nx);
+    for (size_t i = 0; i < m; i++) pr[i] = 1.0 / (double)m;
+    for (int it = 0; it < 30; it++) {
+        for (size_t i = 0; i < m; i++) {
+            double s = 0;
+            for (size_t j = 0; j < m; j++)
+                if (deg[j] > 0) s += sim[j * m + i] / deg[j] * pr[j];
+            nx[i] = 0.15 / (double)m + 0.85 * s;
+        }
+        memcpy(pr, nx, m * sizeof *pr);
+    }
+    double mx = 0;
+    for (size_t i = 0; i < m; i++) if (pr[i] > mx) mx = pr[i];
+    for (size_t i = 0; i < m; i++) out[idx[i]] = mx > 0 ? pr[i] / mx : 0;
+    free(sim);
+    free(deg);
+    free(pr);
+    free(nx);
+    free(idx);
+    return out;
+}
+
+size_t summ_rank(const summ_doc_t *doc, const char *title, const char *language,
+                 const summ_weights_t *w, size_t want, int max_chars, size_t *pick)
+{
+    if (!w) w = &summ_default_weights;
+    size_t n = doc->n;
+    if (n == 0 || want == 0) return 0;
+    summ_tokenizer_t *tk = summ_tokenizer_new(language);
+    vocab_t voc = {0};
+    svec_t *vec = nm_calloc(n, sizeof *vec);
+    for (size_t k = 0; k < n; k++) {
+        size_t m;
+        size_t *ids = ids_of(tk, &voc, doc->v[k].text, &m);
+        svec_from_ids(&vec[k], ids, m);
+        free(ids);
+    }
+    svec_t tvec = {0};
+    if (title && *title) {
+        size_t m;
+        size_t *ids = ids_of(tk, &voc, title, &m);
+        svec_from_ids(&tvec, ids, m);
+        free(ids);
+    }
+    size_t V = voc.n ? voc.n : 1;
+    double *df = nm_calloc(V, sizeof *df);
+    for (size_t k = 0; k < n; k++)
+        for (size_t j = 0; j < vec[k].n; j++) df[vec[k].id[j]] += 1;
+    double *idf = nm_malloc(V * sizeof *idf);
+    for (size_t t = 0; t < V; t++) idf[t] = log(1.0 + (double)n / (df[t] + 1.0));
+    for (size_t k = 0; k < n; k++) svec_weight(&vec[k], idf);
+    if (tvec.id) svec_weight(&tvec, idf);
+
+    /* centroid of the unit sentence vectors, as a sparse vector */
+    double *cen = nm_calloc(V, sizeof *cen);
+    for (size_t k = 0; k < n; k++) {
+        if (doc->v[k].heading || vec[k].norm == 0) continue;
+        for (size_t j = 0; j < vec[k].n; j++) cen[vec[k].id[j]] += vec[k].w[j] / vec[k].norm;
+    }
+    svec_t cvec = {0};
+    cvec.id = nm_malloc(V * sizeof *cvec.id);
+    cvec.w = nm_malloc(V * sizeof *cvec.w);
+    double cn = 0;
+    for (size_t t = 0; t < V; t++) {
+        if (cen[t] == 0) continue;
+        cvec.id[cvec.n] = t;
+        cvec.w[cvec.n++] = cen[t];
+        cn += cen[t] * cen[t];
+    }
+    cvec.norm = sqrt(cn);
+
+    double *score = nm_calloc(n, sizeof *score);
+    int *cand = nm_calloc(n, sizeof *cand);
+    double *cov = nm_calloc(n, sizeof *cov), covmax = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (!summ_is_candidate(&doc->v[k])) continue;
+        cand[k] = 1;
+        cov[k] = svec_cos(&vec[k], &cvec) * vec[k].norm;
+        if (cov[k] > covmax) covmax = cov[k];
+    }
+    double *cent = centrality(vec, cand, n, w->centrality != 0);
+    size_t pos = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (!cand[k]) continue;
+        score[k] = w->position / sqrt(1.0 + (double)pos) + w->centroid * svec_cos(&vec[k], &cvec) +
+                   (tvec.id ? w->title * svec_cos(&vec[k], &tvec) : 0) +
+                   (covmax > 0 ? w->coverage * cov[k] / covmax : 0) + w->centrality * cent[k] -
+                   (leans_back(doc->v[k].text) ? SUMM_LEANS_BACK_PENALTY : 0);
+        pos++;
+    }
+    free(cov);
+    free(cent);
+    /* No candidate at all (a list of fragments): fall back to every
+     * non-empty sentence so there is still a summary. */
+    if (pos == 0) {
+        for (size_t k = 0; k < n; k++) {
+            cand[k] = 1;
+            score[k] = 1.0 / sqrt(1.0 + (double)k) + svec_cos(&vec[k], &cvec);
+        }
+    }
+
+    size_t got = 0, chars = 0;
+    double *maxsim = nm_calloc(n, sizeof *maxsim);
+    while (got < want) {
+        size_t best = n;
+        double bs = -INFINITY;
+        for (size_t k = 0; k < n; k++) {
+            if (!cand[k]) continue;
+            double s = score[k] - w->redundancy * maxsim[k];
+            if (s > bs) { bs = s; best = k; }
+        }
+        if (best == n) break;
+        cand[best] = 0;
+        size_t len = strlen(doc->v[best].text) + (got ? 1 : 0);
+        if (max_chars > 0 && got > 0 && chars + len > (size_t)max_chars) continue;
+        pick[got++] = best;
+        chars += len;
+        for (size_t k = 0; k < n; k++) {
+            if (!cand[k]) continue;
+            double c = svec_cos(&vec[k], &vec[best]);
+            if (c > maxsim[k]) maxsim[k] = c;
+        }
+        if (max_chars > 0 && chars >= (size_t)max_chars) break;
+    }
+
+    free(maxsim);
+    free(score);
+    free(cand);
+    free(cen);
+    svec_free(&cvec);
+    free(df);
+    free(idf);
+    for (size_t k = 0; k < n; k++) svec_free(&vec[k]);
+    free(vec);
+    svec_free(&tvec);
+    vocab_free(&voc);
+    summ_tokenizer_destroy(&tk);
+    return got;
+}
+
+/* Cut s to at most max bytes at a word (or character) boundary, adding "…". */
+static char *truncate_utf8(const char *s, size_t max)
+{
+    static const char ell[] = "\xE2\x80\xA6";
+    size_t len = strlen(s);
+    if (len <= max) return nm_strdup(s);
+    if (max < sizeof ell) return nm_strdup("");
+    size_t lim = max - (sizeof ell - 1), i = 0, cut = 0, space = 0;
+    while (i < len) {
+        size_t j = i;
+        uint32_t cp = summ_utf8_next(s, len, &j);
+        if (j > lim) break;
+        if (cp == ' ') space = i;
+        i = j;
+        cut = i;
+    }
+    if (space > lim / 2) cut = space;
+    char *out = nm_malloc(cut + sizeof ell);
+    memcpy(out, s, cut);
+    memcpy(out + cut, ell, sizeof ell);
+    return out;
+}
+
+summ_result_t *summ_summarize(const char *title, const char *text, const summ_opts_t *opts)
+{
+    if (!text) return NULL;
+    size_t len = strlen(text);
+    char *own = NULL;
+    if (len > SUMM_MAX_INPUT) {
+        /* keep whole code points: back off continuation bytes */
+        size_t cut = SUMM_MAX_INPUT;
+        while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80) cut--;
+        own = nm_strndup(text, cut);
+        text = own;
+        len = cut;
+    }
+    if (!summ_utf8_valid(text, len) || (title && !summ_utf8_valid(title, strlen(title)))) {
+        free(own);
+        return NULL;
+    }
+    size_t want = opts && opts->sentences > 0 ? (size_t)opts->sentences : SUMM_DEFAULT_SENTENCES;
+    if (want > SUMM_MAX_PICK) want = SUMM_MAX_PICK;
+    int max_chars = opts && opts->max_chars > 0 ? opts->max_chars : 0;
+    const char *lang = opts && opts->language && *opts->language ? opts->language
+                                                                  : summ_detect_language(text);
+
+    summ_result_t *r = nm_calloc(1, sizeof *r);
+    r->language = nm_strdup(lang);
+    r->backend = nm_strdup("extractive");
+
+    summ_doc_t doc = {0};
+    summ_doc_split(text, &doc);
+    size_t pick[SUMM_MAX_PICK];
+    size_t got = summ_rank(&doc, title, lang, NULL, want, max_chars, pick);
+    qsort(pick, got, sizeof pick[0], cmp_size);   /* document order */
+
+    int cjk_join = strcmp(lang, "zh") == 0 || strcmp(lang, "ja") == 0;
+    nm_buf_t b;
+    nm_buf_init(&b, 0);
+    r->sentences = nm_calloc(got ? got : 1, sizeof *r->sentences);
+    for (size_t k = 0; k < got; k++) {
+        const char *s = doc.v[pick[k]].text;
+        r->sentences[r->nsentences++] = nm_strdup(s);
+        if (k && !cjk_join) nm_buf_puts(&b, " ");
+        nm_buf_puts(&b, s);
+    }
+    r->summary = b.len ? nm_buf_steal(&b) : nm_strdup("");
+    nm_buf_free(&b);
+    if (max_chars > 0 && strlen(r->summary) > (size_t)max_chars) {
+        /* the single best sentence alone is over budget */
+        char *t = truncate_utf8(r->summary, (size_t)max_chars);
+        free(r->summary);
+        r->summary = t;
+        if (r->nsentences == 1) {
+            free(r->sentences[0]);
+            r->sentences[0] = nm_strdup(t);
+        }
+    }
+
+    const char *labels[2];
+    size_t nl = summ_topics(title, text, labels, 2);
+    r->topics = nm_calloc(nl ? nl : 1, sizeof *r->topics);
+    for (size_t k = 0; k < nl; k++) r->topics[r->ntopics++] = nm_strdup(labels[k]);
+
+    summ_doc_free(&doc);
+    free(own);
+    return r;
+}
+
+void summ_result_destroy(summ_result_t **r_p)
+{
+    if (!r_p || !*r_p) return;
+    summ_result_t *r = *r_p;
+    free(r->summary);
+    for (size_t k = 0; k < r->nsentences; k++) free(r->sentences[k]);
+    free(r->sentences);
+    for (size_t k = 0; k < r->ntopics; k++) free(r->topics[k]);
+    free(r->topics);
+    free(r->language);
+    free(r->backend);
+    free(r);
+    *r_p = NULL;
+}
+
+json_t *summ_result_to_json(const summ_result_t *r)
+{
+    json_t *o = json_object();
+    json_t *s = json_array(), *t = json_array();
+    for (size_t k = 0; k < r->nsentences; k++) json_array_append_new(s, json_string(r->sentences[k]));
+    for (size_t k = 0; k < r->ntopics; k++) json_array_append_new(t, json_string(r->topics[k]));
+    json_object_set_new(o, "summary", json_string(r->summary ? r->summary : ""));
+    json_object_set_new(o, "sentences", s);
+    json_object_set_new(o, "topics", t);
+    json_object_set_new(o, "language", json_string(r->language ? r->language : "en"));
+    json_object_set_new(o, "backend", json_string(r->backend ? r->backend : "extractive"));
+    return o;
+}

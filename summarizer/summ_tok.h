@@ -1,0 +1,43 @@
+/* summ_tok: UTF-8 helpers, language guess and the tokenizer the ranker uses.
+ *
+ * Tokens are lowercased words (ASCII letters and digits plus any non-ASCII
+ * letter), English stopwords dropped when the language is English, stemmed
+ * with libstemmer when it knows the language; each CJK character (Han, kana,
+ * Hangul) is a token of its own. Tokenizing never fails on valid UTF-8 and
+ * skips invalid bytes. */
+#ifndef SUMM_TOK_H
+#define SUMM_TOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decode one code point at s[*i] (len bytes total) and advance *i. Invalid
+ * or truncated sequences yield U+FFFD and advance one byte. */
+uint32_t summ_utf8_next(const char *s, size_t len, size_t *i);
+/* 1 if s[0..len) is valid UTF-8 without NUL bytes, else 0. */
+int summ_utf8_valid(const char *s, size_t len);
+/* Han, kana, Hangul, CJK punctuation. */
+int summ_is_cjk(uint32_t cp);
+
+/* "zh", "ja", "ko" when that script dominates the letters, else "en".
+ * Returns a static string. */
+const char *summ_detect_language(const char *text);
+
+typedef struct summ_tokenizer summ_tokenizer_t;
+
+/* language: ISO 639-1 code or libstemmer name; NULL = "en". */
+summ_tokenizer_t *summ_tokenizer_new(const char *language);
+void summ_tokenizer_destroy(summ_tokenizer_t **t_p);
+
+typedef struct {
+    char **v;
+    size_t n, cap;
+} summ_tokens_t;
+
+/* Append the tokens of s to out; returns how many were appended. */
+size_t summ_tokenize(summ_tokenizer_t *t, const char *s, summ_tokens_t *out);
+/* Words as a reader counts them: runs of letters/digits; a CJK char counts 1. */
+size_t summ_word_count(const char *s);
+void summ_tokens_free(summ_tokens_t *toks);
+
+#endif

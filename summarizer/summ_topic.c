@@ -1,0 +1,173 @@
+#include "summ_topic.h"
+
+#include <ctype.h>
+#include <string.h>
+
+typedef struct {
+    const char *label;
+    const char *const *words;
+} topic_t;
+
+static const char *const SCIENCE[] = {
+    "space", "spacecraft", "astronaut*", "moon", "lunar", "mars", "rocket*", "satellite*",
+    "orbit*", "nasa", "cnsa", "tiangong", "telescope*", "scientist*", "science*", "scientific",
+    "research*", "physic*", "asteroid*", "planet*", "crater*", "probe", "shenzhou", "tianzhou",
+    "tianwen", "quantum", "genome", "gene", "genes", "genetic*", "fossil*", "species",
+    "laborator*", "experiment*", "spaceflight*", "cosmic", "galax*", "dinosaur*", "chang'e",
+    "biolog*", "chemist*", "astronom*", "climate", "geolog*", NULL,
+};
+static const char *const DIPLOMACY[] = {
+    "diplomat*", "foreign", "ambassador*", "embassy", "embassies", "summit*", "talks",
+    "bilateral", "multilateral", "treaty", "treaties", "envoy*", "ties", "relations",
+    "negotiat*", "ceasefire", "asean", "un", "minister*", "premier", "visit*", "allies",
+    "alliance*", "sovereignty", "dialogue", "counterpart*", "delegation*", "statesm*",
+    "consulate*", "g7", "g20", "brics", "rubio", "blinken", NULL,
+};
+static const char *const TECHNOLOGY[] = {
+    "technolog*", "tech", "ai", "artificial", "chip*", "semiconductor*", "software", "internet",
+    "app", "apps", "smartphone*", "computer*", "computing", "digital", "robot*", "startup*",
+    "start-up*", "online", "algorithm*", "huawei", "tencent", "alibaba", "baidu", "bytedance",
+    "tiktok", "google", "microsoft", "broadband", "mobile", "gadget*", "device*", "5g", "cyber*",
+    "hacker*", "web", "website*", "browser*", "gaming", "console*", "open-source", "chatbot*",
+    "deepseek", "openai", "nvidia", "unicorn", "electric", "battery", "batteries", "pc", "pcs",
+    "broadband", "telecom*", "silicon", "users", "e-mail", "email", "spam", "virus", NULL,
+};
+static const char *const ECONOMY[] = {
+    "econom*", "trade", "trading", "tariff*", "export*", "import*", "market*", "price*",
+    "inflation", "gdp", "growth", "bank*", "invest*", "stock*", "shares", "profit*", "revenue*",
+    "sales", "currency", "yuan", "dollar*", "debt*", "tax*", "business*", "compan*", "firm*",
+    "industr*", "manufactur*", "consumer*", "billion", "oil", "financ*", "fiscal", "rates",
+    "earnings", "jobs", "unemployment", "retail*", "property", "farmer*", "pork", "deficit*",
+    "budget*", "subsid*", "supply", "demand", "exchange", "economist*", "euro", "pound",
+    "shareholder*", "takeover", "merger", "deal", "airline*", NULL,
+};
+static const char *const SOCIETY[] = {
+    "social", "society", "school*", "student*", "education", "family", "families", "children",
+    "child", "parent*", "village*", "resident*", "viral", "netizen*", "marriage", "married",
+    "women", "elderly", "housing", "communit*", "welfare", "graduate*", "universit*",
+    "teacher*", "poverty", "migrant*", "protest*", "kindergarten*", "wedding*", "population",
+    "birth*", "pension*", "rural", "citizens", "public", "weibo", "douyin", "workers",
+    "employee*", "driver*", "accident*", "disaster*", "flood*", "landslide*", "earthquake*",
+    "rescue*", "survive*", "scandal", "backlash", NULL,
+};
+static const char *const MILITARY[] = {
+    "military", "army", "navy", "naval", "troops", "soldier*", "defence", "defense", "weapon*",
+    "missile*", "nuclear", "war", "wars", "warship*", "drone*", "pla", "security", "attack*",
+    "terror*", "fighter*", "combat", "conflict*", "arms", "deterrence", "deter", "invasion",
+    "strike*", "warplane*", "carrier*", "submarine*",
+    "exercises", "drills", "pentagon", "nato", "militar*", "bomb*", "jet", "jets",
+    "intelligence", "espionage", "spy", "spies", "threat*", "border", NULL,
+};
+static const char *const HEALTH[] = {
+    "health", "healthcare", "hospital*", "doctor*", "patient*", "disease*", "covid*",
+    "vaccin*", "drug", "drugs", "medicine*", "medical", "obesity", "cancer*", "poison*",
+    "illness*", "treatment*", "clinic*", "pharmaceutical*", "nurse*", "mental", "infection*",
+    "epidemic*", "pandemic*", "diet*", "weight-loss", "diabetes", "outbreak*", "symptom*",
+    "surgery", "surgeon*", "therapy", "ozempic", "semaglutide", "nhs", "flu", "blood",
+    NULL,
+};
+static const char *const LAW[] = {
+    "law", "laws", "legal", "court*", "judge*", "lawyer*", "jail*", "prison*", "sentenced",
+    "crime*", "criminal*", "police", "arrest*", "trial", "prosecut*", "lawsuit*", "ruling*",
+    "verdict", "convicted", "conviction", "fraud", "regulation*", "regulator*", "illegal",
+    "attorney*", "charged", "legislation", "sued", "sue", "suing", "detained", "custody",
+    "tribunal", "arbitration", "barrister*", "solicitor*", "justice", "guilty", "appeal*",
+    "offence*", "offense*", "bill", "ban", "banned", NULL,
+};
+static const char *const CULTURE[] = {
+    "culture", "cultural", "film*", "movie*", "music*", "art", "arts", "artist*", "museum*",
+    "heritage", "unesco", "festival*", "book*", "novel*", "author*", "actor*", "actress*",
+    "singer*", "band", "album*", "tv", "television", "award*", "oscar*", "theatre*",
+    "theater*", "tomb*", "ancient", "histor*", "dynasty", "archaeolog*", "tourism", "tourist*",
+    "fashion", "literature", "poet*", "opera", "concert*", "cinema*", "director",
+    "star", "stars", "show", "series", "comedy", "drama", "chart*", "song*", "celebrit*",
+    "dance*", "painting*", "exhibition*", "relic*", "temple*", "cuisine", NULL,
+};
+
+static const topic_t TOPICS[] = {
+    {"space and science", SCIENCE},
+    {"diplomacy", DIPLOMACY},
+    {"technology", TECHNOLOGY},
+    {"economy and trade", ECONOMY},
+    {"society", SOCIETY},
+    {"military and security", MILITARY},
+    {"health", HEALTH},
+    {"law", LAW},
+    {"culture", CULTURE},
+};
+#define NTOPICS (sizeof TOPICS / sizeof TOPICS[0])
+
+/* Index of the keyword a word matches in list, or -1. */
+static int match(const char *const *list, const char *w, size_t wl)
+{
+    for (int k = 0; list[k]; k++) {
+        const char *kw = list[k];
+        size_t kl = strlen(kw);
+        if (kl && kw[kl - 1] == '*') {
+            if (wl >= kl - 1 && memcmp(kw, w, kl - 1) == 0) return k;
+        } else if (kl == wl && memcmp(kw, w, wl) == 0) {
+            return k;
+        }
+    }
+    return -1;
+}
+
+#define MAXKW 96
+
+/* Add hits of s to score: weight per hit, each keyword at most cap times. */
+static void count(const char *s, int weight, int cap, int score[NTOPICS], unsigned char hits[NTOPICS][MAXKW])
+{
+    if (!s) return;
+    /* bounded work on huge texts: keywords show early enough */
+    size_t len = strnlen(s, 200000);
+    char w[48];
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && !isalnum((unsigned char)s[i])) i++;
+        size_t wl = 0;
+        int too_long = 0;
+        /* words keep inner hyphens and apostrophes: "weight-loss", "chang'e" */
+        while (i < len && (isalnum((unsigned char)s[i]) ||
+                           ((s[i] == '-' || s[i] == '\'') && wl && i + 1 < len &&
+                            isalnum((unsigned char)s[i + 1])))) {
+            if (wl + 1 < sizeof w) w[wl++] = (char)tolower((unsigned char)s[i]);
+            else too_long = 1;
+            i++;
+        }
+        if (!wl || too_long) continue;
+        w[wl] = '\0';
+        for (size_t t = 0; t < NTOPICS; t++) {
+            int k = match(TOPICS[t].words, w, wl);
+            if (k < 0 || k >= MAXKW) continue;
+            if (hits[t][k] >= cap) continue;
+            hits[t][k]++;
+            score[t] += weight;
+        }
+    }
+}
+
+size_t summ_topics(const char *title, const char *text, const char **labels, size_t max)
+{
+    int score[NTOPICS] = {0};
+    unsigned char th[NTOPICS][MAXKW], xh[NTOPICS][MAXKW];
+    memset(th, 0, sizeof th);
+    memset(xh, 0, sizeof xh);
+    count(title, 3, 255, score, th);
+    count(text, 1, 3, score, xh);
+    size_t best = NTOPICS, second = NTOPICS;
+    for (size_t t = 0; t < NTOPICS; t++) {
+        if (best == NTOPICS || score[t] > score[best]) { second = best; best = t; }
+        else if (second == NTOPICS || score[t] > score[second]) second = t;
+    }
+    if (max == 0) return 0;
+    if (best == NTOPICS || score[best] < 3) {
+        labels[0] = "other";
+        return 1;
+    }
+    labels[0] = TOPICS[best].label;
+    if (max >= 2 && second != NTOPICS && score[second] >= 4 && score[second] * 2 >= score[best]) {
+        labels[1] = TOPICS[second].label;
+        return 2;
+    }
+    return 1;
+}

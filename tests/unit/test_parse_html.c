@@ -1,0 +1,319 @@
+/* Unit tests for parse_html: extraction of the article body and metadata,
+ * charsets, rejection of what is not an article page, hostile input. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nm_buf.h"
+#include "nm_test.h"
+#include "parse_date.h"
+#include "parse_html.h"
+
+static const char page[] =
+    "<!DOCTYPE html>\n<html lang=\"en\"><head>\n"
+    "<meta charset=\"utf-8\">\n"
+    "<title>Lunar Probe To Carry Foreign Payloads | The Daily Planet</title>\n"
+    "<meta property=\"og:site_name\" content=\"The Daily Planet\">\n"
+    "<meta property=\"og:title\" content=\"Lunar Probe To Carry Foreign Payloads | The Daily Planet\">\n"
+    "<meta property=\"article:published_time\" content=\"2025-04-17T08:30:00+08:00\">\n"
+    "<meta name=\"author\" content=\"Lois Lane\">\n"
+    "<link rel=\"canonical\" href=\"/science/lunar-probe?utm_source=x\">\n"
+    "<script>var nav = 'SCRIPTTEXT should never appear';</script>\n"
+    "<style>.x{color:red}</style>\n"
+    "</head><body>\n"
+    "<header class=\"site-header\"><a href=\"/\">Home</a> <a href=\"/world\">World</a></header>\n"
+    "<nav class=\"main-nav\"><ul><li><a href=\"/a\">Politics</a></li><li><a href=\"/b\">Business</a></li>"
+    "<li><a href=\"/c\">Science</a></li></ul></nav>\n"
+    "<div class=\"layout\">\n"
+    "<article class=\"story\">\n"
+    "<h1>Lunar Probe To Carry Foreign Payloads</h1>\n"
+    "<p class=\"byline\">By Lois Lane</p>\n"
+    "<div class=\"share-bar\"><a href=\"https://facebook.com/share\">Share on Facebook</a>"
+    " <a href=\"https://twitter.com/share\">Tweet</a></div>\n"
+    "<div class=\"story-body\">\n"
+    "<p>China will carry fifteen international payloads on its Chang'e-8 lunar probe, officials said on "
+    "Thursday, covering lunar robots, rovers and instruments from several countries.</p>\n"
+    "<p>The selection includes projects from the European Space Agency, Pakistan and Thailand, which is this "
+    "year's guest of honor at the national space day celebrations in Shanghai.</p>\n"
+    "<h2>What happens next?</h2>\n"
+    "<p>Engineers will integrate the instruments over the coming two years, with the launch planned for "
+    "around 2028, according to the space administration's system engineering office.</p>\n"
+    "<ul><li>Lunar robots and rovers, including a small walking robot</li>"
+    "<li>Instruments to study the lunar surface and its environment</li></ul>\n"
+    "<blockquote><p>International cooperation is open to every country that wants to take part.</p></blockquote>\n"
+    "<figure><img src=\"a.jpg\"><figcaption>Photo: Image credit Agency FIGCAPTION</figcaption></figure>\n"
+    "<p>The first results from a joint satellite program with France will also be released, giving scientists "
+    "key data on extreme phenomena in the universe.</p>\n"
+    "</div>\n"
+    "</article>\n"
+    "<aside class=\"sidebar\"><h3>Most read</h3><p>Some other very popular story that is not this one at all, "
+    "with quite a lot of words in it.</p></aside>\n"
+    "<div class=\"related-stories\"><h3>Related</h3><ul>"
+    "<li><a href=\"/r1\">Another story about the moon and its many many craters</a></li>"
+    "<li><a href=\"/r2\">Yet another story about rockets and launch pads</a></li></ul></div>\n"
+    "</div>\n"
+    "<footer class=\"site-footer\"><p>Copyright 2025 The Daily Planet. All rights reserved.</p></footer>\n"
+    "<script>document.write('MORE SCRIPT');</script>\n"
+    "</body></html>\n";
+
+static int utf8_ok(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        int n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 ? 4 : 0;
+        if (!n || (n == 2 && *p < 0xC2)) return 0;
+        for (int i = 1; i < n; i++)
+            if ((p[i] & 0xC0) != 0x80) return 0;
+        p += n;
+    }
+    return 1;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void test_realistic_page(void)
+{
+    char err[256] = "";
+    parse_article_t *a = parse_article(page, strlen(page), "https://planet.example/science/lunar-probe-123", NULL,
+                                       NULL, err, sizeof err);
+    CHECK(a != NULL);
+    if (!a) { fprintf(stderr, "err: %s\n", err); return; }
+    static const char *want[][2] = {
+        {"p", "China will carry fifteen international payloads on its Chang'e-8 lunar probe, officials said on "
+              "Thursday, covering lunar robots, rovers and instruments from several countries."},
+        {"p", "The selection includes projects from the European Space Agency, Pakistan and Thailand, which is this "
+              "year's guest of honor at the national space day celebrations in Shanghai."},
+        {"h2", "What happens next?"},
+        {"p", "Engineers will integrate the instruments over the coming two years, with the launch planned for "
+              "around 2028, according to the space administration's system engineering office."},
+        {"li", "Lunar robots and rovers, including a small walking robot"},
+        {"li", "Instruments to study the lunar surface and its environment"},
+        {"quote", "International cooperation is open to every country that wants to take part."},
+        {"p", "The first results from a joint satellite program with France will also be released, giving scientists "
+              "key data on extreme phenomena in the universe."},
+    };
+    size_t nwant = sizeof want / sizeof want[0];
+    CHECK_INT(a->nblocks, nwant);
+    for (size_t i = 0; i < nwant && i < a->nblocks; i++) {
+        CHECK_STR(a->blocks[i].kind, want[i][0]);
+        CHECK_STR(a->blocks[i].text, want[i][1]);
+    }
+    /* nothing from the chrome */
+    const char *bad[] = {"Politics", "Share on Facebook", "Tweet", "Most read", "Another story", "Copyright",
+                         "SCRIPTTEXT", "MORE SCRIPT", "FIGCAPTION", "By Lois Lane", "Home"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (strstr(a->text, bad[i])) fprintf(stderr, "boilerplate kept: %s\n", bad[i]);
+        CHECK(strstr(a->text, bad[i]) == NULL);
+    }
+    /* text: blocks joined by blank lines, headings on their own lines */
+    CHECK(strstr(a->text, "Shanghai.\n\nWhat happens next?\n\nEngineers") != NULL);
+    CHECK(strncmp(a->text, "China will carry", 16) == 0);
+    CHECK_STR(a->title, "Lunar Probe To Carry Foreign Payloads");
+    CHECK_STR(a->byline, "Lois Lane");
+    CHECK_STR(a->site_name, "The Daily Planet");
+    CHECK_STR(a->language, "en");
+    CHECK_STR(a->url, "https://planet.example/science/lunar-probe-123");
+    CHECK(a->canonical_url && strncmp(a->canonical_url, "https://planet.example/science/lunar-probe", 42) == 0);
+    int64_t want_t = 0;
+    parse_date("2025-04-17T00:30:00Z", &want_t);
+    CHECK_INT(a->published_at, want_t);
+    int words = 0;
+    for (size_t i = 0; i < a->nblocks; i++) {
+        int in = 0;
+        for (const char *p = a->blocks[i].text; *p; p++) {
+            if (*p == ' ' || *p == '\n') in = 0;
+            else if (!in) { in = 1; words++; }
+        }
+    }
+    CHECK_INT(a->word_count, words);
+
+    json_t *j = parse_article_to_json(a);
+    CHECK_STR(json_string_value(json_object_get(j, "published_at")), "2025-04-17T00:30:00Z");
+    CHECK_STR(json_string_value(json_object_get(j, "title")), "Lunar Probe To Carry Foreign Payloads");
+    CHECK_INT(json_array_size(json_object_get(j, "blocks")), nwant);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(j, "blocks"), 2), "kind")), "h2");
+    CHECK_INT(json_integer_value(json_object_get(j, "word_count")), a->word_count);
+    CHECK(json_string_value(json_object_get(j, "text")) != NULL);
+    json_decref(j);
+
+    char *md = parse_article_render(a, "markdown");
+    CHECK(md && strncmp(md, "# Lunar Probe To Carry Foreign Payloads\n", 40) == 0);
+    CHECK(md && strstr(md, "\n## What happens next?\n") != NULL);
+    CHECK(md && strstr(md, "\n- Lunar robots and rovers") != NULL);
+    CHECK(md && strstr(md, "\n> International cooperation") != NULL);
+    free(md);
+    char *txt = parse_article_render(a, "text");
+    CHECK(txt && strstr(txt, "Lunar Probe To Carry Foreign Payloads\n\nChina will carry") == txt);
+    free(txt);
+    CHECK(parse_article_render(a, "pdf") == NULL);
+    parse_article_destroy(&a);
+    CHECK(a == NULL);
+    parse_article_destroy(&a);   /* safe twice */
+}
+
+static const char *para_cp1252 =
+    "<html><head><title>Caf\xE9 society</title></head><body><article>"
+    "<p>The caf\xE9 on the corner served cr\xE8me br\xFBl\xE9" "e, and the owner said \x93we are open\x94 "
+    "to everyone \x96 even on Sundays, when the na\xEFve tourists arrive.</p>"
+    "<p>A second paragraph with enough words to count as the body of a short article page.</p>"
+    "</article></body></html>";
+
+static void test_windows_1252(void)
+{
+    char err[256] = "";
+    /* undeclared, not valid UTF-8: windows-1252 */
+    parse_article_t *a = parse_article(para_cp1252, strlen(para_cp1252), NULL, NULL, NULL, err, sizeof err);
+    CHECK(a != NULL);
+    if (a) {
+        CHECK(utf8_ok(a->text));
+        CHECK(strstr(a->text, "The caf\xC3\xA9 on the corner served cr\xC3\xA8me br\xC3\xBBl\xC3\xA9" "e") != NULL);
+        CHECK(strstr(a->text, "\xE2\x80\x9Cwe are open\xE2\x80\x9D") != NULL);   /* curly quotes */
+        CHECK(strstr(a->text, "everyone \xE2\x80\x93 even") != NULL);             /* en dash */
+        CHECK_STR(a->title, "Caf\xC3\xA9 society");
+        parse_article_destroy(&a);
+    }
+    /* the HTTP header wins over a wrong meta tag */
+    nm_buf_t b;
+    nm_buf_init(&b, 0);
+    nm_buf_puts(&b, "<html><head><meta charset=\"utf-8\"></head>");
+    nm_buf_puts(&b, para_cp1252 + strlen("<html><head><title>Caf\xE9 society</title></head>"));
+    a = parse_article(b.data, b.len, NULL, "text/html; charset=ISO-8859-1", NULL, err, sizeof err);
+    CHECK(a != NULL);
+    if (a) {
+        CHECK(strstr(a->text, "\xE2\x80\x9Cwe are open\xE2\x80\x9D") != NULL);
+        parse_article_destroy(&a);
+    }
+    /* declared UTF-8 but broken bytes: still valid UTF-8 out */
+    a = parse_article(b.data, b.len, NULL, NULL, NULL, err, sizeof err);
+    CHECK(a != NULL);
+    if (a) {
+        CHECK(utf8_ok(a->text));
+        CHECK(strstr(a->text, "\xEF\xBF\xBD") != NULL);
+        parse_article_destroy(&a);
+    }
+    nm_buf_free(&b);
+}
+
+static void test_gbk(void)
+{
+    /* "中文新闻" in GBK: D6D0 CEC4 D0C2 CEC5; "，" A3AC; "。" A1A3 */
+    nm_buf_t b;
+    nm_buf_init(&b, 0);
+    nm_buf_puts(&b, "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">"
+                    "<title>\xD6\xD0\xCE\xC4\xD0\xC2\xCE\xC5</title></head><body><div class=\"content\">");
+    for (int i = 0; i < 4; i++)
+        nm_buf_puts(&b, "<p>\xD6\xD0\xCE\xC4\xD0\xC2\xCE\xC5\xA3\xAC\xD6\xD0\xCE\xC4\xD0\xC2\xCE\xC5\xA3\xAC"
+                        "\xD6\xD0\xCE\xC4\xD0\xC2\xCE\xC5\xA1\xA3</p>");
+    nm_buf_puts(&b, "</div></body></html>");
+    char err[256] = "";
+    parse_article_t *a = parse_article(b.data, b.len, NULL, NULL, NULL, err, sizeof err);
+    CHECK(a != NULL);
+    if (a) {
+        CHECK(utf8_ok(a->text));
+        CHECK(strncmp(a->text, "\xE4\xB8\xAD\xE6\x96\x87\xE6\x96\xB0\xE9\x97\xBB\xEF\xBC\x8C", 15) == 0);
+        CHECK_STR(a->title, "\xE4\xB8\xAD\xE6\x96\x87\xE6\x96\xB0\xE9\x97\xBB");
+        CHECK_INT(a->nblocks, 4);
+        parse_article_destroy(&a);
+    }
+    nm_buf_free(&b);
+}
+
+static void expect_reject(const char *data, size_t len, const char *why_part, const parse_html_opts_t *opts)
+{
+    char err[256] = "";
+    parse_article_t *a = parse_article(data, len, NULL, NULL, opts, err, sizeof err);
+    CHECK(a == NULL);
+    parse_article_destroy(&a);
+    if (!strstr(err, why_part)) fprintf(stderr, "reason \"%s\" lacks \"%s\"\n", err, why_part);
+    CHECK(strstr(err, why_part) != NULL);
+}
+
+static void test_not_html(void)
+{
+    static const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0";
+    expect_reject(png, sizeof png - 1, "PNG", NULL);
+    static const char bin[] = "abc\0def\0\x01\x02<html>";
+    expect_reject(bin, sizeof bin - 1, "binary", NULL);
+    const char *json = "  {\"title\": \"<p>not a page</p>\", \"items\": [1, 2, 3]}";
+    expect_reject(json, strlen(json), "JSON", NULL);
+    const char *rss = "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>T</title>"
+                      "<item><title>A</title><description>&lt;p&gt;x&lt;/p&gt;</description></item></channel></rss>";
+    expect_reject(rss, strlen(rss), "feed", NULL);
+    const char *atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>T</title></feed>";
+    expect_reject(atom, strlen(atom), "feed", NULL);
+    expect_reject("", 0, "empty", NULL);
+    expect_reject(NULL, 0, "empty", NULL);
+    expect_reject(" \n\t ", 4, "empty", NULL);
+    const char *nav_only = "<html><body><nav><a href=/>Home</a></nav><script>x()</script></body></html>";
+    expect_reject(nav_only, strlen(nav_only), "no main text", NULL);
+    parse_html_opts_t small = {.max_bytes = 100, .max_depth = 0};
+    expect_reject(page, strlen(page), "too large", &small);
+}
+
+static void test_hostile(void)
+{
+    /* 100k-deep nesting: must not recurse per level, must finish quickly */
+    nm_buf_t b;
+    nm_buf_init(&b, 0);
+    for (int i = 0; i < 100000; i++) nm_buf_puts(&b, "<div>");
+    nm_buf_puts(&b, "<p>Deep text that is long enough to be considered a paragraph of an article body.</p>");
+    char err[256] = "";
+    double t0 = now();
+    parse_article_t *a = parse_article(b.data, b.len, NULL, NULL, NULL, err, sizeof err);
+    double dt = now() - t0;
+    fprintf(stderr, "100k-deep nesting: %.3f s (%s)\n", dt, a ? "article" : err);
+    CHECK(dt < 5.0);
+    if (a) CHECK(utf8_ok(a->text));
+    parse_article_destroy(&a);
+
+    /* deep nesting with a small depth budget still gives the shallow text */
+    nm_buf_reset(&b);
+    nm_buf_puts(&b, "<html><body><p>Shallow paragraph with plenty of words in it so that it counts, really.</p>");
+    for (int i = 0; i < 2000; i++) nm_buf_puts(&b, "<span><div>");
+    nm_buf_puts(&b, "deep</body></html>");
+    parse_html_opts_t o = {.max_bytes = 0, .max_depth = 64};
+    a = parse_article(b.data, b.len, NULL, NULL, &o, err, sizeof err);
+    CHECK(a != NULL);
+    if (a) CHECK(strstr(a->text, "Shallow paragraph") != NULL);
+    parse_article_destroy(&a);
+
+    /* 1 MiB of tiny elements */
+    nm_buf_reset(&b);
+    nm_buf_puts(&b, "<html><body>");
+    while (b.len < 1024 * 1024) nm_buf_puts(&b, "<p><b>x</b><i>y, </i></p><a href=#>z</a><div></div>");
+    nm_buf_puts(&b, "</body></html>");
+    t0 = now();
+    a = parse_article(b.data, b.len, NULL, NULL, NULL, err, sizeof err);
+    dt = now() - t0;
+    fprintf(stderr, "1 MiB of tiny elements: %.3f s (%s)\n", dt, a ? "article" : err);
+    CHECK(dt < 5.0);
+    parse_article_destroy(&a);
+
+    /* 1 MiB of unclosed tags and attribute soup */
+    nm_buf_reset(&b);
+    while (b.len < 1024 * 1024) nm_buf_puts(&b, "<svg><a class=\"share share share\" style=\"display:none\"><td><li>w, ");
+    t0 = now();
+    a = parse_article(b.data, b.len, NULL, NULL, NULL, err, sizeof err);
+    dt = now() - t0;
+    fprintf(stderr, "1 MiB of tag soup: %.3f s (%s)\n", dt, a ? "article" : err);
+    CHECK(dt < 5.0);
+    parse_article_destroy(&a);
+    nm_buf_free(&b);
+}
+
+int main(void)
+{
+    test_realistic_page();
+    test_windows_1252();
+    test_gbk();
+    test_not_html();
+    test_hostile();
+    return nm_test_done();
+}
