@@ -1,13 +1,14 @@
 /* score_extract: article extraction quality and speed on the WCXB dev split.
  *
- *   score_extract [-v] [-o DIR] [CORPUS_DIR]   (default ../shared/corpus/extraction-dev
+ *   score_extract [-v] [-m] [-o DIR] [CORPUS_DIR]   (default ../shared/corpus/extraction-dev
  *                                               relative to the source root)
  *
  * Per page: lowercase \w+ tokens (Unicode letters/digits/underscore) of the
  * extracted text and of the truth main_content, precision/recall on the
  * multiset overlap, F1; means over pages. Also title exact match, date same
  * day, author match, `with` snippets found, `without` snippets wrongly kept,
- * and throughput of parse_article alone. -v prints one line per page. */
+ * and throughput of parse_article alone. -v prints one line per page; -m prints each
+ * title/date/author mismatch (wanted vs got). */
 #include <dirent.h>
 #include <jansson.h>
 #include <locale.h>
@@ -101,8 +102,8 @@ static int cmpstr(const void *a, const void *b) { return strcmp(*(char *const *)
 
 static size_t overlap(toks_t *a, toks_t *b)
 {
-    qsort(a->v, a->n, sizeof *a->v, cmpstr);
-    qsort(b->v, b->n, sizeof *b->v, cmpstr);
+    if (a->n) qsort(a->v, a->n, sizeof *a->v, cmpstr);
+    if (b->n) qsort(b->v, b->n, sizeof *b->v, cmpstr);
     size_t i = 0, j = 0, k = 0;
     while (i < a->n && j < b->n) {
         int c = strcmp(a->v[i], b->v[j]);
@@ -139,20 +140,21 @@ static char *norm_ws(const char *s)
     return nm_buf_steal(&b);
 }
 
-static double now(void)
+static double clock_s(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C.UTF-8");
-    int verbose = 0;
+    int verbose = 0, mism = 0;
     const char *outdir = NULL, *dir = NM_SOURCE_ROOT "/../shared/corpus/extraction-dev";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-v") == 0) verbose = 1;
+        else if (strcmp(argv[i], "-m") == 0) mism = 1;
         else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) outdir = argv[++i];
         else dir = argv[i];
     }
@@ -172,7 +174,7 @@ int main(int argc, char **argv)
     closedir(d);
     qsort(ids, nids, sizeof *ids, cmpstr);
 
-    double sum_p = 0, sum_r = 0, sum_f = 0, secs = 0, bytes = 0;
+    double sum_p = 0, sum_r = 0, sum_f = 0, secs = 0, cpu = 0, bytes = 0;
     int pages = 0, scored = 0, failed = 0, title_ok = 0, title_n = 0, date_ok = 0, date_n = 0, auth_ok = 0, auth_n = 0;
     int with_n = 0, with_ok = 0, wo_n = 0, wo_kept = 0;
     for (size_t i = 0; i < nids; i++) {
@@ -186,9 +188,10 @@ int main(int argc, char **argv)
         json_t *g = json_object_get(truth, "ground_truth");
         const char *url = json_string_value(json_object_get(truth, "url"));
         char err[256] = "";
-        double t0 = now();
+        double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
         parse_article_t *a = parse_article(html, len, url, NULL, NULL, err, sizeof err);
-        secs += now() - t0;
+        secs += clock_s(CLOCK_MONOTONIC) - t0;
+        cpu += clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
         bytes += (double)len;
         pages++;
         const char *text = a ? a->text : "";
@@ -222,7 +225,9 @@ int main(int argc, char **argv)
         const char *td = json_string_value(json_object_get(g, "publish_date"));
         int64_t tdv;
         if (td && *td && parse_date(td, &tdv) == 0) {
-            dok = a && a->published_at && a->published_at / 86400 == tdv / 86400;
+            /* the publication day is the publisher's: shift by the offset the page gave */
+            int64_t local = a ? a->published_at + (a->published_tz_known ? (int64_t)a->published_tz * 60 : 0) : 0;
+            dok = a && a->published_at && local / 86400 == tdv / 86400;
             date_n++; date_ok += dok;
         }
         const char *ta = json_string_value(json_object_get(g, "author"));
@@ -250,6 +255,13 @@ int main(int argc, char **argv)
             free(js);
         }
         free(jt);
+        if (mism) {
+            char dbuf[32] = "";
+            if (a && a->published_at) parse_date_iso(a->published_at, dbuf, sizeof dbuf);
+            if (tok == 0) printf("%s TITLE want=[%s] got=[%s]\n", ids[i], tt, a && a->title ? a->title : "");
+            if (dok == 0) printf("%s DATE want=[%s] got=[%s]\n", ids[i], td, dbuf);
+            if (aok == 0) printf("%s AUTHOR want=[%s] got=[%s]\n", ids[i], ta, a && a->byline ? a->byline : "");
+        }
         if (verbose)
             printf("%s f1=%.3f p=%.3f r=%.3f title=%d date=%d author=%d with_missed=%d without_kept=%d %s%s\n",
                    ids[i], f1, p, r, tok, dok, aok, pw, pwo, a ? "" : "FAILED: ", a ? "" : err);
@@ -265,8 +277,9 @@ int main(int argc, char **argv)
            date_n, auth_n ? (double)auth_ok / auth_n : 0, auth_ok, auth_n);
     printf("with-snippets found %.3f (%d/%d)  without-snippets kept %.3f (%d/%d)\n",
            with_n ? (double)with_ok / with_n : 0, with_ok, with_n, wo_n ? (double)wo_kept / wo_n : 0, wo_kept, wo_n);
-    printf("speed %.1f pages/s  %.1f MB/s  (%.1f ms/page)\n", secs > 0 ? pages / secs : 0,
-           secs > 0 ? bytes / secs / 1e6 : 0, pages ? secs * 1000 / pages : 0);
+    printf("speed %.1f pages/s  %.1f MB/s  (%.1f ms/page wall; CPU time: %.1f pages/s, %.1f MB/s)\n",
+           secs > 0 ? pages / secs : 0, secs > 0 ? bytes / secs / 1e6 : 0, pages ? secs * 1000 / pages : 0,
+           cpu > 0 ? pages / cpu : 0, cpu > 0 ? bytes / cpu / 1e6 : 0);
     for (size_t i = 0; i < nids; i++) free(ids[i]);
     free(ids);
     return 0;

@@ -1,19 +1,22 @@
 /* score_summaries: ROUGE-1/2/L F1 of newsmill's extractive summarizer
  * against Lead-N and a TextRank baseline, in one run.
  *
- * Usage: score_summaries [--sentences N] [--budget ref] [--weights P,C,T,V,G,R] DIR
+ * Usage: score_summaries [--sentences N] [--budget ref] [--stem] [--weights P,C,T,V,G,R] DIR
  *   DIR holds articles/CATEGORY/NNN.txt (first line: headline; then the
  *   text) and summaries/CATEGORY/NNN.txt (the reference), like
  *   shared/corpus/summaries-dev (BBC News Summary).
  *   --sentences N   summary length for every method (default 3)
  *   --budget ref    instead, each method adds sentences (in its own order)
  *                   until it has as many words as the reference
+ *   --stem          Porter-stem scoring tokens (libstemmer's "porter")
  *   --weights       override summ_default_weights (for tuning)
  *
  * Scoring (documented, deliberately simple): text is lowercased; tokens are
  * maximal runs of ASCII letters and digits (everything else separates, so
  * references with no space between sentences tokenize correctly); no
- * stemming, no stopword removal. ROUGE-N F1 uses clipped n-gram counts;
+ * stopword removal; no stemming unless --stem, which runs the original
+ * Porter stemmer (libstemmer, algorithm "porter") on tokens longer than 3
+ * characters, as Google's rouge-score package does. ROUGE-N F1 uses clipped n-gram counts;
  * ROUGE-L F1 uses the LCS of the whole token sequences (summary level).
  * Reported: the mean F1 over all articles, x100. All methods use the same
  * sentence segmentation (summ_doc_split) and see the same text (the
@@ -25,11 +28,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libstemmer.h>
+
 #include "nm_buf.h"
 #include "summ.h"
 #include "summ_tok.h"
 
 typedef struct { char **v; size_t n; } toks_t;
+
+static struct sb_stemmer *stemmer;   /* --stem: set once in main */
+
+static char *stem_word(char *w)
+{
+    size_t n = strlen(w);
+    if (!stemmer || n <= 3) return w;
+    const sb_symbol *st = sb_stemmer_stem(stemmer, (const sb_symbol *)w, (int)n);
+    if (!st) return w;
+    char *out = nm_strndup((const char *)st, (size_t)sb_stemmer_length(stemmer));
+    free(w);
+    return out;
+}
 
 static void rtok(const char *s, toks_t *t)
 {
@@ -44,7 +62,7 @@ static void rtok(const char *s, toks_t *t)
         if (t->n == cap) t->v = nm_realloc(t->v, (cap *= 2) * sizeof *t->v);
         char *w = nm_strndup(b, (size_t)(s - b));
         for (char *p = w; *p; p++) *p = (char)tolower((unsigned char)*p);
-        t->v[t->n++] = w;
+        t->v[t->n++] = stem_word(w);
     }
 }
 
@@ -200,6 +218,12 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--sentences") && i + 1 < argc) nsent = (size_t)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--budget") && i + 1 < argc) budget_ref = !strcmp(argv[++i], "ref");
+        else if (!strcmp(argv[i], "--stem")) {
+            if (!stemmer && !(stemmer = sb_stemmer_new("porter", NULL))) {
+                fprintf(stderr, "libstemmer has no porter stemmer\n");
+                return 2;
+            }
+        }
         else if (!strcmp(argv[i], "--weights") && i + 1 < argc) {
             if (sscanf(argv[++i], "%lf,%lf,%lf,%lf,%lf,%lf", &w.position, &w.centroid, &w.title, &w.coverage, &w.centrality, &w.redundancy) != 6) {
                 fprintf(stderr, "bad --weights\n");
@@ -207,12 +231,12 @@ int main(int argc, char **argv)
             }
         } else if (argv[i][0] != '-' && !dir) dir = argv[i];
         else {
-            fprintf(stderr, "usage: score_summaries [--sentences N] [--budget ref] [--weights P,C,T,V,G,R] DIR\n");
+            fprintf(stderr, "usage: score_summaries [--sentences N] [--budget ref] [--stem] [--weights P,C,T,V,G,R] DIR\n");
             return 2;
         }
     }
     if (!dir || nsent == 0) {
-        fprintf(stderr, "usage: score_summaries [--sentences N] [--budget ref] [--weights P,C,T,V,G,R] DIR\n");
+        fprintf(stderr, "usage: score_summaries [--sentences N] [--budget ref] [--stem] [--weights P,C,T,V,G,R] DIR\n");
         return 2;
     }
     double sum[M_N][3] = {{0}};
@@ -276,9 +300,11 @@ int main(int argc, char **argv)
     if (!ndocs) { fprintf(stderr, "no articles under %s\n", dir); return 1; }
     if (budget_ref) printf("%zu articles, budget: the reference's length in words\n", ndocs);
     else printf("%zu articles, budget: %zu sentences\n", ndocs, nsent);
+    printf("tokens: lowercase ASCII alphanumeric runs, %s\n", stemmer ? "Porter-stemmed (len > 3)" : "not stemmed");
     printf("%-10s %8s %8s %8s\n", "method", "R1-F", "R2-F", "RL-F");
     for (int m = 0; m < M_N; m++)
         printf("%-10s %8.2f %8.2f %8.2f\n", MNAME[m], 100 * sum[m][0] / ndocs,
                100 * sum[m][1] / ndocs, 100 * sum[m][2] / ndocs);
+    if (stemmer) sb_stemmer_delete(stemmer);
     return 0;
 }

@@ -24,7 +24,9 @@
 
 /* cmd_db.c, cmd_feed.c, cmd_status.c, cmd_digest.c (publisher side) */
 int cmd_db(int argc, char **argv, nm_config_t *cfg);          /* db migrate */
-int cmd_feed_manage(int argc, char **argv, nm_config_t *cfg); /* feed add|list|remove */
+int cmd_feed_manage(int argc, char **argv, nm_config_t *cfg); /* feed add|list|remove|import|export */
+int cli_feed_import(int argc, char **argv, const nm_config_t *cfg);  /* cmd_opml.c */
+int cli_feed_export(int argc, char **argv, const nm_config_t *cfg);
 int cmd_status(int argc, char **argv, nm_config_t *cfg);
 int cmd_digest(int argc, char **argv, nm_config_t *cfg);
 /* cmd_extract.c, cmd_feed_parse.c (parser side) */
@@ -32,6 +34,10 @@ int cmd_extract(int argc, char **argv, nm_config_t *cfg);
 int cmd_feed_parse(int argc, char **argv, nm_config_t *cfg);  /* argv[0] == "parse" */
 /* cmd_summarize.c */
 int cmd_summarize(int argc, char **argv, nm_config_t *cfg);
+/* cmd_resummarize.c: LLM summaries for stored articles lacking one */
+int cmd_resummarize(int argc, char **argv, nm_config_t *cfg);
+/* cmd_keygen.c: CURVE key pairs */
+int cmd_keygen(int argc, char **argv, nm_config_t *cfg);
 
 /* ---- inputs: FILE | URL | - (cli_input.c) ---- */
 

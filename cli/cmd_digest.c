@@ -5,17 +5,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nm_log.h"
 #include "pub_daily.h"
 #include "pub_db.h"
+#include "summ_llm.h"
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: newsmill digest --date YYYY-MM-DD [--lang L] [--format md]\n"
+    fprintf(out, "usage: newsmill digest --date YYYY-MM-DD [--lang L] [--format md|html|atom]\n"
+                 "                       [--offline] [--write]\n"
                  "\n"
                  "Builds the digest of the articles of one calendar day (publication time,\n"
                  "else fetch time, in digest.timezone) with their summaries (in language L\n"
-                 "when there is one), prints it, and stores it in the digests table.\n"
-                 "Formats: md (html and atom are not available yet).\n");
+                 "when there is one), stores it (Markdown and HTML) in the digests table and\n"
+                 "prints it. Stories covered by several outlets are assigned first.\n"
+                 "With an LLM configured ([llm]), the overview and commentary come from it\n"
+                 "(deploy/prompts/overview.txt, commentary.txt); if it fails, the digest is\n"
+                 "printed without them and the reason goes to stderr.\n"
+                 "\n"
+                 "  --format md     Markdown (default)\n"
+                 "  --format html   one self-contained HTML page\n"
+                 "  --format atom   Atom feed of the last digest.feed_days stored digests in L\n"
+                 "  --offline       do not call the LLM\n"
+                 "  --write         also write the files to digest.output_dir\n");
 }
 
 static bool valid_date(const char *s)
@@ -43,6 +55,7 @@ static bool valid_lang(const char *s)
 int cmd_digest(int argc, char **argv, nm_config_t *cfg)
 {
     const char *date = NULL, *lang = NULL, *format = "md";
+    bool offline = false, write_files = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
@@ -53,6 +66,10 @@ int cmd_digest(int argc, char **argv, nm_config_t *cfg)
             lang = argv[++i];
         } else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
             format = argv[++i];
+        } else if (!strcmp(argv[i], "--offline")) {
+            offline = true;
+        } else if (!strcmp(argv[i], "--write")) {
+            write_files = true;
         } else {
             fprintf(stderr, "newsmill digest: unknown or incomplete argument '%s'\n", argv[i]);
             usage(stderr);
@@ -67,8 +84,12 @@ int cmd_digest(int argc, char **argv, nm_config_t *cfg)
         fprintf(stderr, "newsmill digest: --lang wants a language tag such as en or zh-CN\n");
         return CLI_EXIT_USAGE;
     }
-    if (strcmp(format, "md") != 0) {
-        fprintf(stderr, "newsmill digest: format '%s' is not available yet (only md)\n", format);
+    if (strcmp(format, "md") != 0 && strcmp(format, "html") != 0 && strcmp(format, "atom") != 0) {
+        fprintf(stderr, "newsmill digest: unknown format '%s' (md, html or atom)\n", format);
+        return CLI_EXIT_USAGE;
+    }
+    if (write_files && !(cfg->digest.output_dir && *cfg->digest.output_dir)) {
+        fprintf(stderr, "newsmill digest: --write needs digest.output_dir\n");
         return CLI_EXIT_USAGE;
     }
     char err[512];
@@ -79,18 +100,64 @@ int cmd_digest(int argc, char **argv, nm_config_t *cfg)
         fprintf(stderr, "newsmill digest: %s\n", err);
         return CLI_EXIT_FAIL;
     }
-    char *md = NULL;
-    size_t n = 0;
-    int rc = pub_daily_digest_md(db, date, lang, cfg->digest.timezone, cfg->digest.title,
-                                 cfg->digest.words_per_minute, &md, &n, err, sizeof err);
-    pub_db_destroy(&db);
+    summ_llm_t *llm = NULL;
+    char *key = NULL;
+    if (!offline && summ_llm_configured(cfg)) {
+        summ_llm_opts_t lo;
+        if (summ_llm_opts_from_config(&lo, cfg, &key, err, sizeof err) == 0) {
+            lo.api_key = key;
+            llm = summ_llm_new(&lo, err, sizeof err);
+        }
+        if (!llm)
+            fprintf(stderr, "newsmill digest: LLM unavailable, no overview or commentary: %s\n", err);
+    }
+    pub_story_opts_t so = {.window_days = cfg->digest.story_window_days,
+                           .max_hamming = cfg->digest.story_max_hamming};
+    pub_daily_opts_t o = {.date = date, .lang = lang, .tz = cfg->digest.timezone,
+                          .title = cfg->digest.title, .words_per_minute = cfg->digest.words_per_minute,
+                          .llm = llm, .story_limit = 1000000, .story = &so};
+    pub_daily_result_t res;
+    int rc = pub_daily_build(db, &o, &res, err, sizeof err);
+    summ_llm_destroy(&llm);
+    if (key) {
+        memset(key, 0, strlen(key));
+        free(key);
+    }
     if (rc < 0) {
+        pub_db_destroy(&db);
         fprintf(stderr, "newsmill digest: %s\n", err);
         return CLI_EXIT_FAIL;
     }
-    fputs(md, stdout);
-    if (md[0] && md[strlen(md) - 1] != '\n')
+    if (res.llm_error)
+        fprintf(stderr, "newsmill digest: built without LLM parts: %s\n", res.llm_error);
+    char *atom = NULL;
+    pub_atom_opts_t ao = {.title = cfg->digest.title, .base_url = cfg->digest.base_url,
+                          .language = lang ? lang : ""};
+    if ((!strcmp(format, "atom") || write_files) &&
+        pub_daily_atom(db, lang ? lang : "", cfg->digest.feed_days, &ao, &atom, err, sizeof err) < 0) {
+        pub_db_destroy(&db);
+        pub_daily_result_free(&res);
+        fprintf(stderr, "newsmill digest: %s\n", err);
+        return CLI_EXIT_FAIL;
+    }
+    pub_db_destroy(&db);
+    int status = CLI_EXIT_OK;
+    if (write_files) {
+        char name[128];
+        const char *dir = cfg->digest.output_dir;
+        pub_digest_file_name(name, sizeof name, date, lang, "md");
+        if (pub_daily_write_file(dir, name, res.md, err, sizeof err) < 0) status = CLI_EXIT_FAIL;
+        pub_digest_file_name(name, sizeof name, date, lang, "html");
+        if (status == 0 && pub_daily_write_file(dir, name, res.html, err, sizeof err) < 0) status = CLI_EXIT_FAIL;
+        pub_digest_file_name(name, sizeof name, "feed", lang, "atom");
+        if (status == 0 && pub_daily_write_file(dir, name, atom, err, sizeof err) < 0) status = CLI_EXIT_FAIL;
+        if (status) fprintf(stderr, "newsmill digest: %s\n", err);
+    }
+    const char *out = !strcmp(format, "html") ? res.html : !strcmp(format, "atom") ? atom : res.md;
+    fputs(out, stdout);
+    if (out[0] && out[strlen(out) - 1] != '\n')
         fputc('\n', stdout);
-    free(md);
-    return CLI_EXIT_OK;
+    free(atom);
+    pub_daily_result_free(&res);
+    return status;
 }

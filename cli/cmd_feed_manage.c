@@ -8,17 +8,29 @@
 #include <string.h>
 
 #include "pub_db.h"
+#include "pub_feeds.h"
+
+#define MAX_PATTERNS 32
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: newsmill feed add URL [--title T] [--interval SECONDS]\n"
+    fprintf(out, "usage: newsmill feed add URL [--title T] [--interval SECONDS] [--include RE]... [--exclude RE]...\n"
                  "       newsmill feed list\n"
                  "       newsmill feed remove URL|ID\n"
+                 "       newsmill feed import FILE.opml\n"
+                 "       newsmill feed export > FILE.opml\n"
                  "\n"
-                 "add     a feed to poll, first poll due now (interval default: publisher.feed_poll_seconds);\n"
-                 "        adding a URL that is already there changes nothing and says so\n"
-                 "list    id, URL, title, interval, next poll, errors, last error\n"
-                 "remove  stop polling a feed; articles already found stay\n");
+                 "add     a feed to poll, first poll due now. Without --interval the interval adapts to\n"
+                 "        how often the feed publishes (publisher.feed_min/max_poll_seconds);\n"
+                 "        adding a URL that is already there changes nothing and says so, except\n"
+                 "        that --include/--exclude given again replace that feed's rules.\n"
+                 "        --include RE: keep only entries whose title or summary matches RE\n"
+                 "        (a case-insensitive PostgreSQL regular expression, e.g. 'China|Beijing');\n"
+                 "        --exclude RE: drop entries that match. Both repeatable; dropped entries are counted.\n"
+                 "list    id, URL, title, interval, next poll, errors, filtered entries, rules, last error\n"
+                 "remove  stop polling a feed; articles already found stay\n"
+                 "import  add every feed of an OPML file (idempotent)\n"
+                 "export  the feeds and their rules as OPML 2.0 on stdout\n");
 }
 
 static pub_db_t *open_db(const nm_config_t *cfg)
@@ -35,10 +47,23 @@ static pub_db_t *open_db(const nm_config_t *cfg)
 static int feed_add(int argc, char **argv, const nm_config_t *cfg)
 {
     const char *url = NULL, *title = NULL;
+    char *inc[MAX_PATTERNS], *exc[MAX_PATTERNS];
+    size_t ninc = 0, nexc = 0;
     long interval = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--title") && i + 1 < argc) {
             title = argv[++i];
+        } else if ((!strcmp(argv[i], "--include") || !strcmp(argv[i], "--exclude")) && i + 1 < argc) {
+            int is_inc = argv[i][2] == 'i';
+            if ((is_inc ? ninc : nexc) >= MAX_PATTERNS || !argv[i + 1][0]) {
+                fprintf(stderr, "newsmill feed add: %s wants a non-empty pattern (at most %d)\n", argv[i],
+                        MAX_PATTERNS);
+                return CLI_EXIT_USAGE;
+            }
+            if (is_inc)
+                inc[ninc++] = argv[++i];
+            else
+                exc[nexc++] = argv[++i];
         } else if (!strcmp(argv[i], "--interval") && i + 1 < argc) {
             char *end;
             errno = 0;
@@ -67,7 +92,16 @@ static int feed_add(int argc, char **argv, const nm_config_t *cfg)
     char err[512];
     int64_t id = 0;
     bool created = false;
+    /* check the rules before the feed exists: a typo must not leave a feed that keeps everything */
+    if ((ninc && pub_feeds_check_patterns(db, inc, ninc, err, sizeof err) < 0) ||
+        (nexc && pub_feeds_check_patterns(db, exc, nexc, err, sizeof err) < 0)) {
+        pub_db_destroy(&db);
+        fprintf(stderr, "newsmill feed add: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
     int rc = pub_db_feed_add(db, url, title, (int)interval, &id, &created, err, sizeof err);
+    if (rc == 0 && (ninc || nexc))
+        rc = pub_feeds_set_rules(db, id, inc, ninc, exc, nexc, ninc > 0, nexc > 0, err, sizeof err);
     pub_db_destroy(&db);
     if (rc < 0) {
         fprintf(stderr, "newsmill feed add: %s\n", err);
@@ -76,7 +110,7 @@ static int feed_add(int argc, char **argv, const nm_config_t *cfg)
     if (created)
         printf("added feed %" PRId64 ": %s\n", id, url);
     else
-        printf("feed %" PRId64 " already exists: %s\n", id, url);
+        printf("feed %" PRId64 " already exists: %s%s\n", id, url, (ninc || nexc) ? " (rules updated)" : "");
     return CLI_EXIT_OK;
 }
 
@@ -89,7 +123,11 @@ static int feed_list(const nm_config_t *cfg)
     PGresult *r = pub_db_query(db,
         "SELECT id, url, coalesce(title, ''), poll_interval,"
         "   to_char(next_poll AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), error_count,"
-        "   coalesce(replace(left(last_error, 60), E'\\n', ' '), '')"
+        "   coalesce(replace(left(last_error, 60), E'\\n', ' '), ''), entries_filtered,"
+        "   concat_ws(' ', CASE WHEN cardinality(include_patterns) > 0"
+        "                  THEN 'include=' || array_to_string(include_patterns, ',') END,"
+        "                  CASE WHEN cardinality(exclude_patterns) > 0"
+        "                  THEN 'exclude=' || array_to_string(exclude_patterns, ',') END)"
         " FROM feeds ORDER BY id", 0, NULL, err, sizeof err);
     pub_db_destroy(&db);
     if (!r) {
@@ -97,12 +135,15 @@ static int feed_list(const nm_config_t *cfg)
                 strstr(err, "does not exist") ? " (run 'newsmill db migrate')" : "");
         return CLI_EXIT_FAIL;
     }
-    printf("%-5s %-50s %-30s %8s %-19s %6s %s\n", "ID", "URL", "TITLE", "INTERVAL",
-           "NEXT POLL (UTC)", "ERRORS", "LAST ERROR");
-    for (int i = 0; i < PQntuples(r); i++)
-        printf("%-5s %-50s %-30.30s %8s %-19s %6s %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+    printf("%-5s %-50s %-30s %8s %-19s %6s %8s %s\n", "ID", "URL", "TITLE", "INTERVAL",
+           "NEXT POLL (UTC)", "ERRORS", "FILTERED", "LAST ERROR");
+    for (int i = 0; i < PQntuples(r); i++) {
+        printf("%-5s %-50s %-30.30s %8s %-19s %6s %8s %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
                PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5),
-               PQgetvalue(r, i, 6));
+               PQgetvalue(r, i, 7), PQgetvalue(r, i, 6));
+        if (*PQgetvalue(r, i, 8))
+            printf("      rules: %s\n", PQgetvalue(r, i, 8));
+    }
     if (PQntuples(r) == 0)
         printf("(no feeds: add one with 'newsmill feed add URL')\n");
     PQclear(r);
@@ -146,6 +187,10 @@ int cmd_feed_manage(int argc, char **argv, nm_config_t *cfg)
         return feed_list(cfg);
     if (argc >= 1 && !strcmp(argv[0], "remove"))
         return feed_remove(argc, argv, cfg);
+    if (argc >= 1 && !strcmp(argv[0], "import"))
+        return cli_feed_import(argc, argv, cfg);
+    if (argc >= 1 && !strcmp(argv[0], "export"))
+        return cli_feed_export(argc, argv, cfg);
     usage(stderr);
     return CLI_EXIT_USAGE;
 }

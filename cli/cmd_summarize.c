@@ -25,7 +25,7 @@ static void usage(FILE *out)
         "Extractive summary of plain text (paragraphs separated by blank lines).\n"
         "  --sentences N   sentences to pick (default: [summarizer] sentences, else 3; max %d)\n"
         "  --lang L        language of the text, e.g. en, zh (default: detected)\n"
-        "  --max-chars N   cap the summary at N bytes\n"
+        "  --max-chars N   cap the summary at N characters\n"
         "  --title T       the article's title, which helps pick sentences\n"
         "Prints a JSON object {summary, sentences, topics, language, backend};\n"
         "with several inputs, one per line with an \"input\" field.\n",

@@ -11,15 +11,20 @@ static void usage(FILE *out)
         "\n"
         "Database and feeds:\n"
         "  db migrate                     apply schema migrations\n"
-        "  feed add URL [--title T] [--interval S]\n"
+        "  feed add URL [--title T] [--interval S] [--include RE] [--exclude RE]\n"
         "  feed list | feed remove URL|ID\n"
+        "  feed import FILE.opml | feed export   (OPML 2.0)\n"
         "  status                         jobs by state, dead jobs, feed health\n"
-        "  digest --date YYYY-MM-DD       the day's digest (Markdown) to stdout\n"
+        "  digest --date YYYY-MM-DD [--lang L] [--format md|html|atom]  the day's digest to stdout\n"
         "\n"
         "One-shot tools (JSON to stdout; several inputs give JSON Lines):\n"
         "  extract [--url URL] [--format json|text|markdown] FILE|URL|-...\n"
         "  feed parse [--url URL] FILE|URL|-...\n"
         "  summarize [--sentences N] [--lang L] FILE|-...\n"
+        "\n"
+        "Operations:\n"
+        "  keygen [--force] NAME...       CURVE key pairs: NAME.secret (0600) and NAME.public\n"
+        "  resummarize --since YYYY-MM-DD [--limit N]  LLM summaries for articles lacking one\n"
         "\n"
         "Options:\n"
         "  --config PATH   INI configuration (default $NEWSMILL_CONFIG, else built-in defaults;\n"
@@ -33,12 +38,14 @@ static int cmd_feed(int argc, char **argv, nm_config_t *cfg)
     argc--, argv++;   /* drop "feed": the subcommand becomes argv[0] */
     if (argc >= 1 && strcmp(argv[0], "parse") == 0)
         return cmd_feed_parse(argc, argv, cfg);
-    if (argc >= 1 && (!strcmp(argv[0], "add") || !strcmp(argv[0], "list") || !strcmp(argv[0], "remove")))
+    if (argc >= 1 && (!strcmp(argv[0], "add") || !strcmp(argv[0], "list") || !strcmp(argv[0], "remove") ||
+                      !strcmp(argv[0], "import") || !strcmp(argv[0], "export")))
         return cmd_feed_manage(argc, argv, cfg);
     FILE *out = (argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) ? stdout : stderr;
-    fprintf(out, "usage: newsmill feed add URL [--title T] [--interval SECONDS]\n"
+    fprintf(out, "usage: newsmill feed add URL [--title T] [--interval SECONDS] [--include RE] [--exclude RE]\n"
                  "       newsmill feed list\n"
                  "       newsmill feed remove URL|ID\n"
+                 "       newsmill feed import FILE.opml | newsmill feed export\n"
                  "       newsmill feed parse [--url URL] FILE|URL|-...\n");
     return out == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }
@@ -54,6 +61,8 @@ static const struct {
     { "digest", cmd_digest, 1 },
     { "extract", cmd_extract, 1 },
     { "summarize", cmd_summarize, 1 },
+    { "resummarize", cmd_resummarize, 1 },
+    { "keygen", cmd_keygen, 1 },
 };
 
 int main(int argc, char **argv)

@@ -23,6 +23,7 @@ typedef struct {
 /* The one list of keys. Keep deploy/newsmill.ini.example in step. */
 static const key_t_ keys[] = {
     K(database, url, T_STR, "dbname=newsmill"),
+    K(database, url_file, T_STR, ""),
 
     K(publisher, dispatch_endpoint, T_STR, "tcp://127.0.0.1:7101"),
     K(publisher, sink_endpoint, T_STR, "tcp://127.0.0.1:7102"),
@@ -32,7 +33,10 @@ static const key_t_ keys[] = {
     K(publisher, backoff_max_seconds, T_INT, "3600"),
     K(publisher, feed_poll_seconds, T_INT, "900"),
     K(publisher, feed_error_poll_seconds, T_INT, "3600"),
+    K(publisher, feed_min_poll_seconds, T_INT, "300"),
+    K(publisher, feed_max_poll_seconds, T_INT, "21600"),
     K(publisher, lease_batch, T_INT, "32"),
+    K(publisher, unsafe_disable_fencing, T_BOOL, "false"),
 
     K(fetcher, id, T_STR, ""),
     K(fetcher, parser_endpoints, T_STR, "tcp://127.0.0.1:7103"),
@@ -44,6 +48,15 @@ static const key_t_ keys[] = {
     K(fetcher, user_agent, T_STR, "newsmill/0.1 (+https://github.com/newsmill/newsmill)"),
     K(fetcher, allow_private, T_BOOL, "false"),
     K(fetcher, proxy, T_STR, ""),
+    K(fetcher, allow_hosts, T_STR, ""),
+    K(fetcher, per_host_concurrency, T_INT, "2"),
+    K(fetcher, per_host_delay_ms, T_INT, "1000"),
+    K(fetcher, robots, T_BOOL, "true"),
+    K(fetcher, robots_ttl_seconds, T_INT, "86400"),
+    K(fetcher, robots_max_crawl_delay_seconds, T_INT, "10"),
+    K(fetcher, host_cache, T_INT, "10000"),
+    K(fetcher, low_speed_bytes, T_INT, "100"),
+    K(fetcher, low_speed_seconds, T_INT, "15"),
 
     K(parser, bind, T_STR, "tcp://127.0.0.1:7103"),
     K(parser, summarizer_endpoints, T_STR, "tcp://127.0.0.1:7104"),
@@ -56,14 +69,54 @@ static const key_t_ keys[] = {
     K(digest, title, T_STR, "英文媒体关于中国的报道汇总"),
     K(digest, timezone, T_STR, "UTC"),
     K(digest, words_per_minute, T_INT, "213"),
+    K(digest, publish_time, T_STR, "06:00"),
+    K(digest, languages, T_STR, "zh"),
+    K(digest, output_dir, T_STR, ""),
+    K(digest, base_url, T_STR, ""),
+    K(digest, feed_days, T_INT, "14"),
+    K(digest, story_window_days, T_INT, "3"),
+    K(digest, story_max_hamming, T_INT, "3"),
+
+    K(llm, enabled, T_BOOL, "true"),
+    K(llm, base_url, T_STR, ""),
+    K(llm, model, T_STR, "gpt-4o-mini"),
+    K(llm, api_key_env, T_STR, "NEWSMILL_LLM_API_KEY"),
+    K(llm, api_key_file, T_STR, ""),
+    K(llm, temperature, T_STR, "0.2"),
+    K(llm, max_tokens, T_INT, "1024"),
+    K(llm, token_field, T_STR, "max_tokens"),
+    K(llm, timeout_seconds, T_INT, "60"),
+    K(llm, concurrency, T_INT, "4"),
+    K(llm, requests_per_minute, T_INT, "60"),
+    K(llm, target_language, T_STR, "zh"),
+    K(llm, response_format, T_STR, "json_object"),
+    K(llm, input_char_budget, T_INT, "12000"),
+    K(llm, prompts_dir, T_STR, ""),
+    K(llm, stream, T_BOOL, "false"),
+    K(llm, max_attempts, T_INT, "4"),
+    K(llm, breaker_seconds, T_INT, "60"),
 
     K(zmq, max_message_bytes, T_LONG, "16777216"),
     K(zmq, sndhwm, T_INT, "1000"),
     K(zmq, rcvhwm, T_INT, "1000"),
     K(zmq, heartbeat_ms, T_INT, "5000"),
     K(zmq, send_timeout_ms, T_INT, "5000"),
+    K(zmq, memory_budget_mb, T_INT, "256"),
+    K(zmq, typical_message_bytes, T_LONG, "65536"),
 
     K(log, level, T_STR, "info"),
+
+    K(metrics, publisher, T_STR, ""),
+    K(metrics, fetcher, T_STR, ""),
+    K(metrics, parser, T_STR, ""),
+    K(metrics, summarizer, T_STR, ""),
+    K(metrics, port_offset, T_INT, "0"),
+
+    K(curve, enabled, T_BOOL, "false"),
+    K(curve, server_public_key, T_STR, ""),
+    K(curve, server_secret_key_file, T_STR, "curve-server.secret"),
+    K(curve, secret_key_file, T_STR, "curve-client.secret"),
+    K(curve, allowed_clients_file, T_STR, "/etc/newsmill/curve/allowed_clients"),
 };
 
 static const key_t_ *find_key(const char *section, const char *key)
@@ -194,7 +247,68 @@ int nm_config_load(nm_config_t *cfg, const char *path, char *err, size_t errlen)
             }
         }
     }
+    /* A conninfo with a password is a secret: read it from its own file
+     * (a systemd credential) rather than the shared INI or a command line. */
+    if (cfg->database.url_file && *cfg->database.url_file) {
+        char msg[256];
+        char *url = nm_config_read_secret(cfg->database.url_file, msg, sizeof msg);
+        if (!url) {
+            snprintf(err, errlen, "database.url_file: %s", msg);
+            return -1;
+        }
+        free(cfg->database.url);
+        cfg->database.url = url;
+    }
     return 0;
+}
+
+static FILE *open_secret(const char *name, char *path, size_t pathlen)
+{
+    const char *dir = getenv("CREDENTIALS_DIRECTORY");
+    if (name[0] != '/' && dir && *dir) {
+        snprintf(path, pathlen, "%s/%s", dir, name);
+        FILE *f = fopen(path, "r");
+        if (f || errno != ENOENT)
+            return f;
+        snprintf(path, pathlen, "%s/newsmill_%s", dir, name);
+        f = fopen(path, "r");
+        if (f || errno != ENOENT)
+            return f;
+    }
+    snprintf(path, pathlen, "%s", name);
+    return fopen(path, "r");
+}
+
+char *nm_config_read_secret(const char *name, char *err, size_t errlen)
+{
+    enum { MAX_SECRET = 65536 };
+    char path[4096];
+    if (!name || !*name) {
+        snprintf(err, errlen, "no file named");
+        return NULL;
+    }
+    FILE *f = open_secret(name, path, sizeof path);
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = nm_malloc(MAX_SECRET + 1);
+    size_t n = fread(buf, 1, MAX_SECRET + 1, f);
+    fclose(f);
+    if (n > MAX_SECRET) {
+        free(buf);
+        snprintf(err, errlen, "%s: larger than %d bytes", path, MAX_SECRET);
+        return NULL;
+    }
+    while (n > 0 && isspace((unsigned char)buf[n - 1]))
+        n--;
+    buf[n] = '\0';
+    if (strlen(buf) != n) {
+        free(buf);
+        snprintf(err, errlen, "%s: contains a NUL byte", path);
+        return NULL;
+    }
+    return buf;
 }
 
 void nm_config_free(nm_config_t *cfg)

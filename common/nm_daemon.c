@@ -1,5 +1,6 @@
 #include "nm_daemon.h"
 #include "nm_log.h"
+#include "nm_metrics.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -87,12 +88,26 @@ int nm_daemon_start(nm_daemon_t *d, const char *name, const char *usage, int arg
         nm_config_free(&d->cfg);
         return 2;
     }
+    /* Metrics are served from their own thread; an address that cannot be
+     * bound is a configuration error, like any other. */
+    const char *listen = !strcmp(name, "publisher") ? d->cfg.metrics.publisher :
+                         !strcmp(name, "fetcher") ? d->cfg.metrics.fetcher :
+                         !strcmp(name, "parser") ? d->cfg.metrics.parser :
+                         !strcmp(name, "summarizer") ? d->cfg.metrics.summarizer : "";
+    if (nm_metrics_start(listen, d->cfg.metrics.port_offset, name, err, sizeof err) < 0) {
+        nm_err("%s", err);
+        zmq_ctx_term(d->zmq_ctx);
+        d->zmq_ctx = NULL;
+        nm_config_free(&d->cfg);
+        return 2;
+    }
     return 0;
 }
 
 void nm_daemon_finish(nm_daemon_t *d)
 {
     sd_notify(0, "STOPPING=1");
+    nm_metrics_stop();
     if (d->zmq_ctx) {
         zmq_ctx_term(d->zmq_ctx);
         d->zmq_ctx = NULL;

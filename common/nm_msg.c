@@ -1,12 +1,78 @@
 #include "nm_msg.h"
 #include "nm_buf.h"
+#include "nm_curve.h"
+#include "nm_metrics.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
+
+/* Metrics: one atomic add per message; handles cached by message kind. */
+enum { DIR_SENT, DIR_RECEIVED, DIR_SEND_FAILED, NDIR };
+#define NKINDS 8
+
+static int kind_index(const nm_envelope_t *env)
+{
+    switch (env->body_case) {
+    case NEWSMILL__ENVELOPE__BODY_WORK_REQUEST: return 1;
+    case NEWSMILL__ENVELOPE__BODY_JOB: return 2;
+    case NEWSMILL__ENVELOPE__BODY_PAGE: return 3;
+    case NEWSMILL__ENVELOPE__BODY_OUTCOME: return 4;
+    case NEWSMILL__ENVELOPE__BODY_FEED_RESULT: return 5;
+    case NEWSMILL__ENVELOPE__BODY_ARTICLE_RESULT: return 6;
+    default: return 0;
+    }
+}
+
+static void count_msg(int dir, const nm_envelope_t *env)
+{
+    static _Atomic(nm_series_t *) cache[NDIR][NKINDS];
+    static const char *const names[NDIR] = { "newsmill_messages_sent_total",
+                                             "newsmill_messages_received_total",
+                                             "newsmill_messages_send_failed_total" };
+    static const char *const help[NDIR] = { "Messages sent, by kind.",
+                                            "Messages received and decoded, by kind.",
+                                            "Messages that could not be sent (peer gone, high-water mark, timeout), by kind." };
+    int k = kind_index(env);
+    nm_series_t *c = atomic_load_explicit(&cache[dir][k], memory_order_acquire);
+    if (!c) {
+        char labels[64];
+        snprintf(labels, sizeof labels, "kind=\"%s\"", nm_msg_kind(env));
+        c = nm_counter(names[dir], help[dir], labels);
+        atomic_store_explicit(&cache[dir][k], c, memory_order_release);
+    }
+    nm_counter_add(c, 1);
+}
+
+void nm_msg_count_rejected(const char *reason)
+{
+    char labels[96];
+    snprintf(labels, sizeof labels, "reason=\"%s\"", reason);
+    nm_metrics_inc("newsmill_messages_rejected_total",
+                   "Messages received but rejected before use, by reason.", labels);
+}
+
+void nm_msg_hwm_from_budget(const nm_config_t *cfg, int *sndhwm, int *rcvhwm)
+{
+    /* ZeroMQ counts messages, not bytes: with a budget, cap each queue at
+     * the number of typical messages a quarter of the budget holds (a
+     * worker has about four queues). max_message_bytes bounds the worst case. */
+    long budget = cfg->zmq.memory_budget_mb;
+    long typical = cfg->zmq.typical_message_bytes > 0 ? cfg->zmq.typical_message_bytes : 65536;
+    if (budget <= 0)
+        return;
+    long cap = budget * 1048576L / 4 / typical;
+    if (cap < 16)
+        cap = 16;
+    if (*sndhwm <= 0 || *sndhwm > cap)
+        *sndhwm = (int)cap;
+    if (*rcvhwm <= 0 || *rcvhwm > cap)
+        *rcvhwm = (int)cap;
+}
 
 void *nm_sock_new(void *ctx, int type, const char *endpoints, bool bind,
                   const nm_config_t *cfg, char *err, size_t errlen)
@@ -18,6 +84,7 @@ void *nm_sock_new(void *ctx, int type, const char *endpoints, bool bind,
     }
     int64_t maxmsg = cfg->zmq.max_message_bytes;
     int linger = 1000, sndhwm = cfg->zmq.sndhwm, rcvhwm = cfg->zmq.rcvhwm;
+    nm_msg_hwm_from_budget(cfg, &sndhwm, &rcvhwm);
     int hb = cfg->zmq.heartbeat_ms, hbttl = hb * 3, sndtimeo = cfg->zmq.send_timeout_ms;
     zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
@@ -32,6 +99,13 @@ void *nm_sock_new(void *ctx, int type, const char *endpoints, bool bind,
     if (type == ZMQ_ROUTER) {
         int mandatory = 1;  /* a job for a vanished fetcher fails loudly, not silently */
         zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
+    }
+    /* Security is decided here, once for every socket: CURVE on tcp://
+     * when configured (nm_curve.h), nothing on ipc:// or inproc://. */
+    if (cfg->curve.enabled && nm_curve_wanted(endpoints) &&
+        nm_curve_setup(ctx, s, bind, cfg, err, errlen) < 0) {
+        zmq_close(s);
+        return NULL;
     }
 
     char *list = nm_strdup(endpoints ? endpoints : "");
@@ -92,9 +166,11 @@ int nm_msg_send_to(void *sock, const void *identity, size_t idlen,
     if (zmq_msg_send(&msg, sock, flags) < 0) {
         int e = errno;
         zmq_msg_close(&msg);
+        count_msg(DIR_SEND_FAILED, env);
         errno = e;
         return -1;
     }
+    count_msg(DIR_SENT, env);
     return 0;
 }
 
@@ -150,26 +226,37 @@ nm_envelope_t *nm_msg_recv(void *sock, size_t max_bytes, int flags,
     size_t len = zmq_msg_size(&msg);
     nm_envelope_t *env = NULL;
 
+    const char *why = NULL;
     if (more) {
         drain_more(sock);
         snprintf(err, errlen, "unexpected multipart message");
+        why = "multipart";
     } else if (max_bytes && len > max_bytes) {
         snprintf(err, errlen, "message of %zu bytes exceeds the %zu byte limit", len, max_bytes);
+        why = "too_large";
     } else if (len == 0) {
         snprintf(err, errlen, "empty message");
+        why = "empty";
     } else {
         env = newsmill__envelope__unpack(NULL, len, zmq_msg_data(&msg));
-        if (!env)
+        if (!env) {
             snprintf(err, errlen, "not a newsmill envelope (%zu bytes failed to decode)", len);
-        else if (env->version != NM_PROTO_VERSION) {
+            why = "undecodable";
+        } else if (env->version != NM_PROTO_VERSION) {
             snprintf(err, errlen, "unknown envelope version %u", env->version);
             nm_msg_free(&env);
+            why = "version";
         } else if (env->body_case == NEWSMILL__ENVELOPE__BODY__NOT_SET) {
             snprintf(err, errlen, "envelope with no body (unknown message type?)");
             nm_msg_free(&env);
+            why = "no_body";
         }
     }
     zmq_msg_close(&msg);
+    if (env)
+        count_msg(DIR_RECEIVED, env);
+    else if (why)
+        nm_msg_count_rejected(why);
     return env;
 }
 

@@ -43,6 +43,14 @@ nm_envelope_t *nm_msg_recv(void *sock, size_t max_bytes, int flags,
                            void *identity, size_t *idlen, char *err, size_t errlen);
 void nm_msg_free(nm_envelope_t **env_p);
 
+/* Count a message rejected by its receiver (newsmill_messages_rejected_total
+ * {reason}); nm_msg_recv counts its own rejections. reason: a short
+ * [a-z_] word, e.g. "unexpected_kind". */
+void nm_msg_count_rejected(const char *reason);
+
+/* Cap high-water marks by zmq.memory_budget_mb (see the example config). */
+void nm_msg_hwm_from_budget(const nm_config_t *cfg, int *sndhwm, int *rcvhwm);
+
 /* Name of the body case, for logs ("page", "job", ...). */
 const char *nm_msg_kind(const nm_envelope_t *env);
 

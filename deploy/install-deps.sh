@@ -9,6 +9,7 @@ packages=(
     libxml2-dev libjansson-dev libinih-dev libsystemd-dev zlib1g-dev libmicrohttpd-dev
     libstemmer-dev libuchardet-dev
     postgresql postgresql-client procps jq
+    iproute2 curl systemd   # ops tests: ip netns, metrics scrapes, systemd-analyze
 )
 
 missing=()

@@ -67,10 +67,20 @@ if [ $live = 0 ]; then
     pids+=($!)
     for _ in $(seq 100); do [ -s "$run/port" ] && break; sleep 0.05; done
     export NEWSMILL_FETCHER_ALLOW_PRIVATE=true   # the sample server is on 127.0.0.1
+    export NEWSMILL_FETCHER_PER_HOST_DELAY_MS=0  # ... and it is ours: no need for politeness
+    export NEWSMILL_FETCHER_PER_HOST_CONCURRENCY=0
     $newsmill feed add "http://127.0.0.1:$(cat "$run/port")/feed.xml" >/dev/null
 else
-    grep -vE '^\s*(#|$)' deploy/feeds.default | while read -r url _; do
-        $newsmill feed add "$url" >/dev/null
+    # URL [include=RE] [exclude=RE]  # comment   (see deploy/feeds.default)
+    grep -vE '^\s*(#|$)' deploy/feeds.default | sed 's/[[:space:]]#.*//' | while read -r -a words; do
+        rules=()
+        for w in "${words[@]:1}"; do
+            case $w in
+                include=?*) rules+=(--include "${w#include=}") ;;
+                exclude=?*) rules+=(--exclude "${w#exclude=}") ;;
+            esac
+        done
+        $newsmill feed add "${words[0]}" "${rules[@]}" >/dev/null
     done
 fi
 

@@ -1,5 +1,6 @@
 #include "fetch.h"
 #include "fetch_addr.h"
+#include "fetch_robots.h"
 #include "nm_daemon.h"
 
 #include <ctype.h>
@@ -14,6 +15,11 @@
 #define FETCH_MAX_URL 8192
 #define FETCH_MAX_HEADER_VALUE 1024
 #define FETCH_MAX_EXTRA_FDS 8
+#define HOST_BUCKETS 1024
+#define ROBOTS_RETRY_MS 60000       /* an unreachable robots.txt is asked for again after this */
+#define DEFAULT_HOST_CACHE 10000
+
+typedef struct host host_t;
 
 typedef struct xfer {
     struct xfer *next;          /* in the engine's list of refused transfers */
@@ -29,7 +35,32 @@ typedef struct xfer {
     char blocked_why[128];
     char curl_err[CURL_ERROR_SIZE];
     int64_t started_ms;
+    host_t *host;               /* politeness queue (NULL for refused URLs) */
+    struct xfer *wnext;         /* in the host's wait queue */
+    char *path;                 /* path?query, for robots.txt */
+    int64_t start_before_ms;    /* 0 = none */
+    bool is_robots;             /* our own robots.txt request, not the caller's */
+    bool on_host;               /* counted in host->running */
 } xfer_t;
+
+typedef enum { ROBOTS_NONE, ROBOTS_FETCHING, ROBOTS_READY, ROBOTS_FAILED } robots_state_t;
+
+/* What we remember about one host:port: its queue, its pace, its robots.txt. */
+struct host {
+    host_t *next;               /* hash chain */
+    char *key;                  /* "example.com:443" */
+    char *robots_url;
+    int running;                /* transfers in flight (robots.txt included) */
+    int waiting;
+    xfer_t *wait_head, *wait_tail;
+    int64_t next_start_ms;
+    int64_t last_used_ms;
+    robots_state_t robots_state;
+    fetch_robots_t *robots;     /* READY: NULL = allow all */
+    int64_t robots_expires_ms;
+    long crawl_delay_ms;        /* capped; -1 none */
+    char robots_why[160];       /* FAILED: why */
+};
 
 struct fetch_engine {
     CURLM *multi;
@@ -40,6 +71,12 @@ struct fetch_engine {
     xfer_t *refused_head, *refused_tail;
     xfer_t *running;            /* so destroy can find them (curl 7.88 cannot list them) */
     int active;
+    int waiting;
+    fetch_allow_t *allow;
+    char robots_token[64];
+    host_t *hosts[HOST_BUCKETS];
+    int nhosts;
+    int64_t wake_ms;            /* when a waiting host can next start (0 = none) */
 };
 
 const char *fetch_class_name(fetch_class_t c)
@@ -59,13 +96,20 @@ void fetch_settings_from_config(fetch_settings_t *s, const nm_config_t *cfg)
     s->connect_timeout_ms = (long)cfg->fetcher.connect_timeout_seconds * 1000;
     s->timeout_ms = (long)cfg->fetcher.timeout_seconds * 1000;
     /* A server trickling bytes must not hold a slot for the whole timeout. */
-    s->low_speed_bytes = 64;
-    s->low_speed_seconds = cfg->fetcher.timeout_seconds > 20 ? 15 : 0;
+    s->low_speed_bytes = cfg->fetcher.low_speed_bytes;
+    s->low_speed_seconds = cfg->fetcher.low_speed_seconds;
     s->max_bytes = cfg->fetcher.max_bytes > 0 ? (size_t)cfg->fetcher.max_bytes : 0;
     s->max_redirects = cfg->fetcher.max_redirects;
     s->user_agent = cfg->fetcher.user_agent;
     s->allow_private = cfg->fetcher.allow_private;
     s->proxy = cfg->fetcher.proxy;
+    s->allow_hosts = cfg->fetcher.allow_hosts;
+    s->per_host_concurrency = cfg->fetcher.per_host_concurrency;
+    s->per_host_delay_ms = cfg->fetcher.per_host_delay_ms;
+    s->robots = cfg->fetcher.robots;
+    s->robots_ttl_ms = (long)cfg->fetcher.robots_ttl_seconds * 1000;
+    s->robots_max_delay_ms = (long)cfg->fetcher.robots_max_crawl_delay_seconds * 1000;
+    s->host_cache = cfg->fetcher.host_cache;
 }
 
 void fetch_result_free(fetch_result_t *r)
@@ -203,6 +247,23 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
     return len;
 }
 
+/* fetcher.allow_hosts: the host name is the one of the URL being connected
+ * for right now (after a redirect, the new one). */
+static bool allowed_by_list(xfer_t *x, const struct sockaddr *sa, socklen_t len)
+{
+    if (fetch_allow_count(x->eng->allow) == 0)
+        return false;
+    char *eff = NULL, *host = NULL;
+    curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff);
+    CURLU *u = curl_url();
+    if (u && eff && curl_url_set(u, CURLUPART_URL, eff, 0) == CURLUE_OK)
+        curl_url_get(u, CURLUPART_HOST, &host, 0);
+    bool ok = fetch_allow_match(x->eng->allow, host, sa, len) != 0;
+    curl_free(host);
+    curl_url_cleanup(u);
+    return ok;
+}
+
 /* Every connection goes through here with its resolved address, including
  * redirects and re-resolved names (DNS rebinding). */
 static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
@@ -211,7 +272,8 @@ static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct 
     const fetch_settings_t *s = &x->eng->s;
     bool via_proxy = s->proxy && *s->proxy;   /* the proxy is trusted to enforce its own policy */
     if (!s->allow_private && !via_proxy &&
-        fetch_addr_check(&a->addr, a->addrlen, x->blocked_why, sizeof x->blocked_why) < 0) {
+        fetch_addr_check(&a->addr, a->addrlen, x->blocked_why, sizeof x->blocked_why) < 0 &&
+        !allowed_by_list(x, &a->addr, a->addrlen)) {
         x->blocked = true;
         return CURL_SOCKET_BAD;
     }
@@ -263,6 +325,7 @@ static void xfer_destroy(xfer_t **x_p)
         curl_easy_cleanup(x->easy);
     curl_slist_free_all(x->headers);
     fetch_result_free(&x->res);
+    free(x->path);
     free(x->req_etag);
     free(x->req_last_modified);
     free(x);
@@ -344,7 +407,30 @@ static void finish(xfer_t *x, CURLcode rc)
         const char *detail = x->curl_err[0] ? x->curl_err : curl_easy_strerror(rc);
         switch (rc) {
         case CURLE_OPERATION_TIMEDOUT:
-            set_reason(r, FETCH_TRANSIENT, "timeout: %s", detail);
+            if (strstr(detail, "too slow"))
+                set_reason(r, FETCH_TRANSIENT, "timeout: too slow (under %ld bytes/s for %ld s)",
+                           s->low_speed_bytes, s->low_speed_seconds);
+            else if (r->http_status == 0 && strstr(detail, "onnect"))
+                set_reason(r, FETCH_TRANSIENT, "timeout: %s", detail);
+            else
+                set_reason(r, FETCH_TRANSIENT, "timeout: no complete answer within %ld ms (%s)",
+                           s->timeout_ms, detail);
+            break;
+        case CURLE_COULDNT_CONNECT:
+            set_reason(r, FETCH_TRANSIENT, "cannot connect: %s", detail);
+            break;
+        case CURLE_PARTIAL_FILE:
+            set_reason(r, FETCH_TRANSIENT, "truncated response: %s", detail);
+            break;
+        case CURLE_GOT_NOTHING:
+            set_reason(r, FETCH_TRANSIENT, "connection closed without an answer: %s", detail);
+            break;
+        case CURLE_RECV_ERROR:
+        case CURLE_SEND_ERROR:
+            if (strstr(detail, "reset"))
+                set_reason(r, FETCH_TRANSIENT, "connection reset: %s", detail);
+            else
+                set_reason(r, FETCH_TRANSIENT, "%s", detail);
             break;
         case CURLE_COULDNT_RESOLVE_HOST:
         case CURLE_COULDNT_RESOLVE_PROXY:
@@ -377,66 +463,109 @@ static void finish(xfer_t *x, CURLcode rc)
 fetch_engine_t *fetch_engine_new(const fetch_settings_t *s, fetch_done_fn done, void *ctx,
                                  char *err, size_t errlen)
 {
+    fetch_allow_t *allow = fetch_allow_new(s->allow_hosts, err, errlen);
+    if (!allow)
+        return NULL;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         snprintf(err, errlen, "curl_global_init failed");
+        fetch_allow_destroy(&allow);
         return NULL;
     }
     fetch_engine_t *e = nm_calloc(1, sizeof *e);
     e->multi = curl_multi_init();
     if (!e->multi) {
         snprintf(err, errlen, "curl_multi_init failed");
+        fetch_allow_destroy(&allow);
         free(e);
         curl_global_cleanup();
         return NULL;
     }
+    e->allow = allow;
     e->s = *s;
     e->user_agent = nm_strdup(s->user_agent ? s->user_agent : "newsmill");
     e->proxy = nm_strdup(s->proxy ? s->proxy : "");
     e->s.user_agent = e->user_agent;
     e->s.proxy = e->proxy;
+    e->s.allow_hosts = NULL;   /* parsed into e->allow; the string is not ours to keep */
+    if (e->s.robots_ttl_ms <= 0)
+        e->s.robots_ttl_ms = 86400L * 1000;
+    if (e->s.host_cache <= 0)
+        e->s.host_cache = DEFAULT_HOST_CACHE;
+    fetch_robots_token(e->user_agent, e->robots_token, sizeof e->robots_token);
     e->done = done;
     e->ctx = ctx;
     return e;
 }
 
-void fetch_engine_cancel_all(fetch_engine_t *e, void (*drop)(void *user, void *ctx), void *ctx)
+/* ---- hosts: politeness queues and robots.txt ---- */
+
+static unsigned host_hash(const char *k)
 {
-    while (e->running) {
-        xfer_t *x = e->running;
-        e->running = x->rnext;
-        curl_multi_remove_handle(e->multi, x->easy);
-        if (drop)
-            drop(x->res.user, ctx);
-        xfer_destroy(&x);
-    }
-    while (e->refused_head) {
-        xfer_t *x = e->refused_head;
-        e->refused_head = x->next;
-        if (drop)
-            drop(x->res.user, ctx);
-        xfer_destroy(&x);
-    }
-    e->refused_tail = NULL;
-    e->active = 0;
+    unsigned h = 2166136261u;
+    for (; *k; k++)
+        h = (h ^ (unsigned char)*k) * 16777619u;
+    return h % HOST_BUCKETS;
 }
 
-void fetch_engine_destroy(fetch_engine_t **e_p)
+static void host_free(host_t *h)
 {
-    fetch_engine_t *e = e_p ? *e_p : NULL;
-    if (!e)
-        return;
-    fetch_engine_cancel_all(e, NULL, NULL);
-    curl_multi_cleanup(e->multi);
-    free(e->user_agent);
-    free(e->proxy);
-    free(e);
-    curl_global_cleanup();
-    *e_p = NULL;
+    fetch_robots_destroy(&h->robots);
+    free(h->key);
+    free(h->robots_url);
+    free(h);
 }
 
-int fetch_engine_active(const fetch_engine_t *e)
+static bool host_idle(const host_t *h)
 {
-    return e->active;
+    return h->running == 0 && h->waiting == 0;
+}
+
+/* Past the cap, forget the idle host used longest ago (its robots.txt is
+ * fetched again if it comes back). */
+static void host_evict_one(fetch_engine_t *e)
+{
+    host_t **victim = NULL;
+    for (int b = 0; b < HOST_BUCKETS; b++)
+        for (host_t **p = &e->hosts[b]; *p; p = &(*p)->next)
+            if (host_idle(*p) && (!victim || (*p)->last_used_ms < (*victim)->last_used_ms))
+                victim = p;
+    if (!victim)
+        return;   /* every host is busy: the cap gives way rather than the work */
+    host_t *h = *victim;
+    *victim = h->next;
+    host_free(h);
+    e->nhosts--;
+}
+
+static host_t *host_get(fetch_engine_t *e, const char *key, const char *scheme, const char *hostname,
+                        const char *port)
+{
+    unsigned b = host_hash(key);
+    for (host_t *h = e->hosts[b]; h; h = h->next)
+        if (!strcmp(h->key, key))
+            return h;
+    if (e->nhosts >= e->s.host_cache)
+        host_evict_one(e);
+    host_t *h = nm_calloc(1, sizeof *h);
+    h->key = nm_strdup(key);
+    size_t n = strlen(scheme) + strlen(hostname) + strlen(port) + 32;
+    h->robots_url = nm_malloc(n);
+    snprintf(h->robots_url, n, "%s://%s:%s/robots.txt", scheme, hostname, port);
+    h->crawl_delay_ms = -1;
+    h->next = e->hosts[b];
+    e->hosts[b] = h;
+    e->nhosts++;
+    return h;
+}
+
+static void ready_push(fetch_engine_t *e, xfer_t *x)
+{
+    x->next = NULL;
+    if (e->refused_tail)
+        e->refused_tail->next = x;
+    else
+        e->refused_head = x;
+    e->refused_tail = x;
 }
 
 static void refuse(fetch_engine_t *e, xfer_t *x, const char *why)
@@ -444,26 +573,54 @@ static void refuse(fetch_engine_t *e, xfer_t *x, const char *why)
     x->res.final_url = nm_strdup(x->res.url);
     x->res.fetched_at = nm_time_s();
     set_reason(&x->res, FETCH_PERMANENT, "%s", why);
-    if (e->refused_tail)
-        e->refused_tail->next = x;
-    else
-        e->refused_head = x;
-    e->refused_tail = x;
+    ready_push(e, x);
     e->active++;
 }
 
-int fetch_engine_add(fetch_engine_t *e, const fetch_request_t *req, char *err, size_t errlen)
+/* A request that ends without a transfer of its own (robots.txt said no,
+ * or its host kept it waiting too long): delivered at the next poll. */
+static void complete_waiting(fetch_engine_t *e, xfer_t *x)
 {
-    xfer_t *x = xfer_new(e, req);
-    const char *why = url_refusal(req->url);
-    if (why) {
-        refuse(e, x, why);
-        return 0;
-    }
+    x->res.final_url = nm_strdup(x->res.url);
+    x->res.fetched_at = nm_time_s();
+    x->res.elapsed_ms = (long)(nm_now_ms() - x->started_ms);
+    ready_push(e, x);
+}
+
+static long host_delay_ms(const fetch_engine_t *e, const host_t *h)
+{
+    long d = e->s.per_host_delay_ms > 0 ? e->s.per_host_delay_ms : 0;
+    if (h->crawl_delay_ms > d)
+        d = h->crawl_delay_ms;
+    return d;
+}
+
+static void xfer_link_running(fetch_engine_t *e, xfer_t *x)
+{
+    x->rprev = NULL;
+    x->rnext = e->running;
+    if (e->running)
+        e->running->rprev = x;
+    e->running = x;
+}
+
+static void xfer_unlink_running(fetch_engine_t *e, xfer_t *x)
+{
+    if (x->rprev)
+        x->rprev->rnext = x->rnext;
+    else if (e->running == x)
+        e->running = x->rnext;
+    if (x->rnext)
+        x->rnext->rprev = x->rprev;
+    x->rprev = x->rnext = NULL;
+}
+
+/* Set up the easy handle and hand it to libcurl; -1 with err on failure. */
+static int xfer_start(fetch_engine_t *e, xfer_t *x, char *err, size_t errlen)
+{
     CURL *h = x->easy = curl_easy_init();
     if (!h) {
         snprintf(err, errlen, "curl_easy_init failed");
-        xfer_destroy(&x);
         return -1;
     }
     const fetch_settings_t *s = &e->s;
@@ -487,7 +644,7 @@ int fetch_engine_add(fetch_engine_t *e, const fetch_request_t *req, char *err, s
         curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
     if (s->timeout_ms > 0)
         curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, s->timeout_ms);
-    if (s->low_speed_seconds > 0) {
+    if (s->low_speed_seconds > 0 && s->low_speed_bytes > 0) {
         curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, s->low_speed_bytes);
         curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, s->low_speed_seconds);
     }
@@ -511,14 +668,339 @@ int fetch_engine_add(fetch_engine_t *e, const fetch_request_t *req, char *err, s
     CURLMcode mc = curl_multi_add_handle(e->multi, h);
     if (mc != CURLM_OK) {
         snprintf(err, errlen, "curl_multi_add_handle: %s", curl_multi_strerror(mc));
-        xfer_destroy(&x);
         return -1;
     }
-    x->rnext = e->running;
-    if (e->running)
-        e->running->rprev = x;
-    e->running = x;
-    e->active++;
+    x->started_ms = nm_now_ms();
+    xfer_link_running(e, x);
+    if (x->host) {
+        x->host->running++;
+        x->on_host = true;
+    }
+    return 0;
+}
+
+static void robots_start(fetch_engine_t *e, host_t *h)
+{
+    xfer_t *x = nm_calloc(1, sizeof *x);
+    x->eng = e;
+    x->is_robots = true;
+    x->host = h;
+    x->res.url = nm_strdup(h->robots_url);
+    nm_buf_init(&x->res.body, FETCH_ROBOTS_MAX_BYTES);
+    char err[256];
+    h->robots_state = ROBOTS_FETCHING;
+    h->next_start_ms = nm_now_ms() + host_delay_ms(e, h);   /* robots.txt is a request too */
+    if (xfer_start(e, x, err, sizeof err) < 0) {
+        h->robots_state = ROBOTS_FAILED;
+        h->robots_expires_ms = nm_now_ms() + ROBOTS_RETRY_MS;
+        snprintf(h->robots_why, sizeof h->robots_why, "robots.txt not requested: %.120s", err);
+        xfer_destroy(&x);
+    }
+}
+
+/* The robots.txt answer decides the host's rules (RFC 9309 section 2.3.1). */
+static void robots_done(fetch_engine_t *e, xfer_t *x, CURLcode rc)
+{
+    host_t *h = x->host;
+    long st = 0;
+    int64_t now = nm_now_ms();
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &st);
+    fetch_robots_destroy(&h->robots);
+    h->crawl_delay_ms = -1;
+    h->robots_state = ROBOTS_READY;
+    h->robots_expires_ms = now + e->s.robots_ttl_ms;
+    bool answered = rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && (x->discarded || x->too_large));
+    if (answered && st >= 200 && st < 300) {
+        /* past the cap we still obey what we read (RFC 9309: at least 500 KiB) */
+        h->robots = fetch_robots_parse(x->res.body.data ? x->res.body.data : "", x->res.body.len,
+                                       e->robots_token);
+        long d = fetch_robots_crawl_delay_ms(h->robots);
+        if (d >= 0)
+            h->crawl_delay_ms = d < e->s.robots_max_delay_ms ? d : e->s.robots_max_delay_ms;
+    } else if ((answered && st >= 400 && st < 500 && st != 429) || rc == CURLE_TOO_MANY_REDIRECTS ||
+               x->blocked || (answered && st >= 300 && st < 400)) {
+        /* "unavailable": no rules (a blocked address blocks the pages themselves) */
+    } else {
+        h->robots_state = ROBOTS_FAILED;
+        h->robots_expires_ms = now + (e->s.robots_ttl_ms < ROBOTS_RETRY_MS ? e->s.robots_ttl_ms : ROBOTS_RETRY_MS);
+        if (answered)
+            snprintf(h->robots_why, sizeof h->robots_why, "http %ld", st);
+        else
+            snprintf(h->robots_why, sizeof h->robots_why, "%.150s",
+                     x->curl_err[0] ? x->curl_err : curl_easy_strerror(rc));
+    }
+}
+
+static void pump_host(fetch_engine_t *e, host_t *h);
+
+static void finish_xfer(fetch_engine_t *e, xfer_t *x, CURLcode rc, bool *delivered_any)
+{
+    host_t *h = x->host;
+    if (x->on_host && h)
+        h->running--;
+    x->on_host = false;
+    if (x->is_robots) {
+        robots_done(e, x, rc);
+        xfer_destroy(&x);
+    } else {
+        finish(x, rc);
+        e->active--;
+        if (e->done)
+            e->done(&x->res, e->ctx);
+        xfer_destroy(&x);
+        *delivered_any = true;
+    }
+    if (h) {
+        h->last_used_ms = nm_now_ms();
+        pump_host(e, h);
+    }
+}
+
+static void wait_unlink(host_t *h, xfer_t *prev, xfer_t *x)
+{
+    if (prev)
+        prev->wnext = x->wnext;
+    else
+        h->wait_head = x->wnext;
+    if (h->wait_tail == x)
+        h->wait_tail = prev;
+    x->wnext = NULL;
+    h->waiting--;
+}
+
+/* Move a host's queue along: robots.txt first, then as many requests as its
+ * limits allow now; note when it can next go. */
+static void pump_host(fetch_engine_t *e, host_t *h)
+{
+    int64_t now = nm_now_ms();
+    const fetch_settings_t *s = &e->s;
+
+    /* requests whose lease ran out while they waited: report, don't start */
+    for (xfer_t *prev = NULL, *x = h->wait_head; x;) {
+        xfer_t *next = x->wnext;
+        if (x->start_before_ms && now >= x->start_before_ms) {
+            wait_unlink(h, prev, x);
+            e->waiting--;
+            set_reason(&x->res, FETCH_TRANSIENT, "host busy: not started within %ld ms (politeness for %s)",
+                       (long)(now - x->started_ms), h->key);
+            x->res.retry_after = (int)(host_delay_ms(e, h) / 1000 + 1);
+            complete_waiting(e, x);
+        } else {
+            prev = x;
+        }
+        x = next;
+    }
+    if (!h->wait_head)
+        return;
+
+    if (s->robots) {
+        if ((h->robots_state == ROBOTS_READY || h->robots_state == ROBOTS_FAILED) && now >= h->robots_expires_ms)
+            h->robots_state = ROBOTS_NONE;
+        if (h->robots_state == ROBOTS_NONE) {
+            if (now < h->next_start_ms) {
+                if (!e->wake_ms || h->next_start_ms < e->wake_ms)
+                    e->wake_ms = h->next_start_ms;
+                return;
+            }
+            robots_start(e, h);
+        }
+        if (h->robots_state == ROBOTS_FETCHING)
+            return;
+    }
+
+    while (h->wait_head) {
+        xfer_t *x = h->wait_head;
+        char rule[256];
+        if (s->robots && h->robots_state == ROBOTS_FAILED) {
+            wait_unlink(h, NULL, x);
+            e->waiting--;
+            long left = (long)((h->robots_expires_ms - now) / 1000) + 1;
+            set_reason(&x->res, FETCH_TRANSIENT, "robots.txt unreachable (%s): host disallowed for now",
+                       h->robots_why);
+            x->res.retry_after = (int)(left > 0 ? left : 1);
+            complete_waiting(e, x);
+            continue;
+        }
+        if (s->robots && h->robots && !fetch_robots_allowed(h->robots, x->path, rule, sizeof rule)) {
+            wait_unlink(h, NULL, x);
+            e->waiting--;
+            set_reason(&x->res, FETCH_PERMANENT, "disallowed by robots.txt (%s)", rule);
+            complete_waiting(e, x);
+            continue;
+        }
+        if (s->per_host_concurrency > 0 && h->running >= s->per_host_concurrency)
+            break;   /* a finishing transfer pumps again */
+        if (now < h->next_start_ms) {
+            if (!e->wake_ms || h->next_start_ms < e->wake_ms)
+                e->wake_ms = h->next_start_ms;
+            break;
+        }
+        wait_unlink(h, NULL, x);
+        e->waiting--;
+        char err[256];
+        if (xfer_start(e, x, err, sizeof err) < 0) {
+            if (x->easy) {
+                curl_easy_cleanup(x->easy);
+                x->easy = NULL;
+            }
+            set_reason(&x->res, FETCH_TRANSIENT, "cannot start transfer: %s", err);
+            complete_waiting(e, x);
+            continue;
+        }
+        h->next_start_ms = now + host_delay_ms(e, h);
+    }
+}
+
+static void pump_all(fetch_engine_t *e)
+{
+    e->wake_ms = 0;
+    if (e->waiting == 0)
+        return;
+    for (int b = 0; b < HOST_BUCKETS; b++)
+        for (host_t *h = e->hosts[b]; h; h = h->next)
+            if (h->wait_head)
+                pump_host(e, h);
+}
+
+void fetch_engine_cancel_waiting(fetch_engine_t *e, void (*drop)(void *user, void *ctx), void *ctx)
+{
+    for (int b = 0; b < HOST_BUCKETS; b++)
+        for (host_t *h = e->hosts[b]; h; h = h->next)
+            while (h->wait_head) {
+                xfer_t *x = h->wait_head;
+                wait_unlink(h, NULL, x);
+                e->waiting--;
+                e->active--;
+                if (drop)
+                    drop(x->res.user, ctx);
+                xfer_destroy(&x);
+            }
+}
+
+void fetch_engine_cancel_all(fetch_engine_t *e, void (*drop)(void *user, void *ctx), void *ctx)
+{
+    while (e->running) {
+        xfer_t *x = e->running;
+        e->running = x->rnext;
+        curl_multi_remove_handle(e->multi, x->easy);
+        if (x->on_host && x->host)
+            x->host->running--;
+        if (x->is_robots)
+            x->host->robots_state = ROBOTS_NONE;
+        else if (drop)
+            drop(x->res.user, ctx);
+        xfer_destroy(&x);
+    }
+    for (int b = 0; b < HOST_BUCKETS; b++)
+        for (host_t *h = e->hosts[b]; h; h = h->next)
+            while (h->wait_head) {
+                xfer_t *x = h->wait_head;
+                wait_unlink(h, NULL, x);
+                if (drop)
+                    drop(x->res.user, ctx);
+                xfer_destroy(&x);
+            }
+    while (e->refused_head) {
+        xfer_t *x = e->refused_head;
+        e->refused_head = x->next;
+        if (drop)
+            drop(x->res.user, ctx);
+        xfer_destroy(&x);
+    }
+    e->refused_tail = NULL;
+    e->active = 0;
+    e->waiting = 0;
+}
+
+void fetch_engine_destroy(fetch_engine_t **e_p)
+{
+    fetch_engine_t *e = e_p ? *e_p : NULL;
+    if (!e)
+        return;
+    fetch_engine_cancel_all(e, NULL, NULL);
+    for (int b = 0; b < HOST_BUCKETS; b++)
+        while (e->hosts[b]) {
+            host_t *h = e->hosts[b];
+            e->hosts[b] = h->next;
+            host_free(h);
+        }
+    curl_multi_cleanup(e->multi);
+    fetch_allow_destroy(&e->allow);
+    free(e->user_agent);
+    free(e->proxy);
+    free(e);
+    curl_global_cleanup();
+    *e_p = NULL;
+}
+
+int fetch_engine_active(const fetch_engine_t *e)
+{
+    return e->active;
+}
+
+int fetch_engine_waiting(const fetch_engine_t *e)
+{
+    return e->waiting;
+}
+
+int fetch_engine_add(fetch_engine_t *e, const fetch_request_t *req, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    xfer_t *x = xfer_new(e, req);
+    const char *why = url_refusal(req->url);
+    if (why) {
+        refuse(e, x, why);
+        return 0;
+    }
+    /* The politeness key and robots.txt location come from libcurl's own
+     * parser, so they agree with where libcurl will connect. */
+    char *scheme = NULL, *hostname = NULL, *port = NULL, *path = NULL, *query = NULL;
+    CURLU *u = curl_url();
+    CURLUcode uc = u ? curl_url_set(u, CURLUPART_URL, x->res.url, 0) : CURLUE_OUT_OF_MEMORY;
+    if (uc == CURLUE_OK)
+        uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+    if (uc == CURLUE_OK)
+        uc = curl_url_get(u, CURLUPART_HOST, &hostname, 0);
+    if (uc == CURLUE_OK)
+        uc = curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+    if (uc == CURLUE_OK)
+        uc = curl_url_get(u, CURLUPART_PATH, &path, 0);
+    if (uc == CURLUE_OK && curl_url_get(u, CURLUPART_QUERY, &query, 0) != CURLUE_OK)
+        query = NULL;
+    if (uc != CURLUE_OK) {
+        char reason[200];
+        snprintf(reason, sizeof reason, "malformed url: %s", curl_url_strerror(uc));
+        refuse(e, x, reason);
+    } else {
+        char key[600];
+        snprintf(key, sizeof key, "%.500s:%s", hostname, port);
+        for (char *c = key; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        size_t n = strlen(path) + (query ? strlen(query) + 1 : 0) + 1;
+        x->path = nm_malloc(n);
+        snprintf(x->path, n, "%s%s%s", path, query ? "?" : "", query ? query : "");
+        x->start_before_ms = req->start_before > 0 ? nm_now_ms() + (req->start_before - nm_time_s()) * 1000 : 0;
+        host_t *h = host_get(e, key, scheme, hostname, port);
+        h->last_used_ms = nm_now_ms();
+        x->host = h;
+        if (h->wait_tail)
+            h->wait_tail->wnext = x;
+        else
+            h->wait_head = x;
+        h->wait_tail = x;
+        h->waiting++;
+        e->waiting++;
+        e->active++;
+        /* started now if the host allows; completions wait for the next poll */
+        pump_host(e, h);
+    }
+    curl_free(scheme);
+    curl_free(hostname);
+    curl_free(port);
+    curl_free(path);
+    curl_free(query);
+    curl_url_cleanup(u);
     return 0;
 }
 
@@ -530,10 +1012,9 @@ static void deliver(fetch_engine_t *e, xfer_t *x)
     xfer_destroy(&x);
 }
 
-int fetch_engine_poll(fetch_engine_t *e, const int *extra_fds, int nfds, int timeout_ms)
+static int deliver_ready(fetch_engine_t *e)
 {
     int delivered = 0;
-
     while (e->refused_head) {
         xfer_t *x = e->refused_head;
         e->refused_head = x->next;
@@ -542,6 +1023,13 @@ int fetch_engine_poll(fetch_engine_t *e, const int *extra_fds, int nfds, int tim
         deliver(e, x);
         delivered++;
     }
+    return delivered;
+}
+
+int fetch_engine_poll(fetch_engine_t *e, const int *extra_fds, int nfds, int timeout_ms)
+{
+    pump_all(e);
+    int delivered = deliver_ready(e);
 
     struct curl_waitfd w[FETCH_MAX_EXTRA_FDS];
     int n = nfds < FETCH_MAX_EXTRA_FDS ? nfds : FETCH_MAX_EXTRA_FDS;
@@ -550,7 +1038,13 @@ int fetch_engine_poll(fetch_engine_t *e, const int *extra_fds, int nfds, int tim
         w[i].events = CURL_WAIT_POLLIN;
         w[i].revents = 0;
     }
-    curl_multi_poll(e->multi, n ? w : NULL, (unsigned)n, delivered ? 0 : timeout_ms, NULL);
+    int wait = delivered ? 0 : timeout_ms;
+    if (e->wake_ms) {   /* a host's pause ends sooner */
+        int64_t until = e->wake_ms - nm_now_ms();
+        if (until < wait)
+            wait = until > 0 ? (int)until : 0;
+    }
+    curl_multi_poll(e->multi, n ? w : NULL, (unsigned)n, wait, NULL);
 
     int running = 0;
     curl_multi_perform(e->multi, &running);
@@ -565,16 +1059,14 @@ int fetch_engine_poll(fetch_engine_t *e, const int *extra_fds, int nfds, int tim
         xfer_t *x = NULL;
         curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&x);
         curl_multi_remove_handle(e->multi, h);
-        if (x->rprev)
-            x->rprev->rnext = x->rnext;
-        else
-            e->running = x->rnext;
-        if (x->rnext)
-            x->rnext->rprev = x->rprev;
-        finish(x, rc);
-        deliver(e, x);
-        delivered++;
+        xfer_unlink_running(e, x);
+        bool any = false;
+        finish_xfer(e, x, rc, &any);
+        if (any)
+            delivered++;
     }
+    pump_all(e);
+    delivered += deliver_ready(e);
     return delivered;
 }
 

@@ -13,6 +13,20 @@
  *    fetch_addr.h), checked on the resolved address of each connection
  *    (with a proxy configured we only ever see the proxy's address, so
  *    enforcing this becomes the proxy's job);
+ *    except the explicit exceptions in allow_hosts (fetch_addr.h);
+ *  - politeness per host:port (the first URL's; redirects are followed at
+ *    once): at most per_host_concurrency transfers at a time and at least
+ *    per_host_delay_ms (or the robots.txt Crawl-delay, up to its cap) between
+ *    request starts; requests for a busy host wait inside the engine, in
+ *    order, and count as active; one still waiting at its start_before time
+ *    completes as TRANSIENT ("host busy") instead of starting late;
+ *  - with robots, /robots.txt is fetched once per host:port (one request,
+ *    paced like the others; cached for robots_ttl_ms, host_cache hosts at
+ *    most) and obeyed per RFC 9309 (fetch_robots.h): a disallowed URL
+ *    completes as PERMANENT "disallowed by robots.txt (...)"; robots.txt
+ *    answering 4xx (not 429) or redirecting too often allows everything;
+ *    5xx, 429 or no answer makes the host disallowed for a minute, its
+ *    requests TRANSIENT with retry_after;
  *  - the proxy comes only from the settings: http_proxy/https_proxy/ALL_PROXY
  *    in the environment are ignored;
  *  - a classification (page, not modified, transient, permanent) and a
@@ -50,6 +64,13 @@ typedef struct {
     const char *user_agent;     /* borrowed: must outlive the engine */
     bool allow_private;
     const char *proxy;          /* borrowed; NULL or "" = no proxy, never the environment */
+    const char *allow_hosts;    /* borrowed; exceptions to the address guard (fetch_addr.h) */
+    int per_host_concurrency;   /* 0 = no limit */
+    long per_host_delay_ms;     /* 0 = no pacing */
+    bool robots;                /* fetch and obey robots.txt */
+    long robots_ttl_ms;         /* 0 = a day */
+    long robots_max_delay_ms;   /* cap on Crawl-delay */
+    int host_cache;             /* hosts remembered; 0 = 10000 */
 } fetch_settings_t;
 
 /* Settings from cfg->fetcher (the strings stay borrowed from cfg). */
@@ -61,6 +82,7 @@ typedef struct {
     const char *url;
     const char *etag;           /* conditional GET validators; NULL or "" for none */
     const char *last_modified;
+    int64_t start_before;       /* unix seconds (e.g. the lease expiry); 0 = wait as long as it takes */
 } fetch_request_t;
 
 typedef struct {
@@ -92,7 +114,7 @@ typedef void (*fetch_done_fn)(fetch_result_t *res, void *ctx);
 
 typedef struct fetch_engine fetch_engine_t;
 
-/* NULL with a reason in err if libcurl cannot be set up. */
+/* NULL with a reason in err if libcurl cannot be set up or allow_hosts is malformed. */
 fetch_engine_t *fetch_engine_new(const fetch_settings_t *s, fetch_done_fn done, void *ctx,
                                  char *err, size_t errlen);
 /* Aborts transfers still running (no callbacks for them). */
@@ -103,12 +125,20 @@ void fetch_engine_destroy(fetch_engine_t **e_p);
  * free what it attached. */
 void fetch_engine_cancel_all(fetch_engine_t *e, void (*drop)(void *user, void *ctx), void *ctx);
 
-/* Start a transfer. Never fails for bad input: a refused URL completes with
- * a PERMANENT result at the next poll. -1 only on a libcurl internal error. */
+/* The same for requests still waiting for their host only (running
+ * transfers go on): for a drain that should not start anything new. */
+void fetch_engine_cancel_waiting(fetch_engine_t *e, void (*drop)(void *user, void *ctx), void *ctx);
+
+/* Start a transfer, or queue it behind its host. Never fails: a refused URL
+ * completes with a PERMANENT result at the next poll, and a transfer libcurl
+ * cannot start completes as TRANSIENT. Returns 0 (err is kept for callers
+ * written against the older contract). */
 int fetch_engine_add(fetch_engine_t *e, const fetch_request_t *req, char *err, size_t errlen);
 
-/* Transfers started and not yet delivered. */
+/* Transfers started and not yet delivered (waiting for their host included). */
 int fetch_engine_active(const fetch_engine_t *e);
+/* Of those, how many wait for their host (politeness or robots.txt). */
+int fetch_engine_waiting(const fetch_engine_t *e);
 
 /* Wait up to timeout_ms for network activity (or for one of the extra fds,
  * e.g. a ZeroMQ socket's ZMQ_FD, to become readable), move transfers along

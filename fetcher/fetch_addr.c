@@ -113,3 +113,192 @@ int fetch_addr_check_str(const char *ip, char *why, size_t whylen)
     snprintf(why, whylen, "not an IP address");
     return -1;
 }
+
+/* ---- fetcher.allow_hosts ---- */
+
+#include "nm_buf.h"
+#include <ctype.h>
+#include <stdlib.h>
+#include <strings.h>
+
+typedef struct {
+    int family;           /* AF_INET, AF_INET6, or 0 for a host name */
+    uint8_t addr[16];     /* network order; IPv4 in the first 4 bytes */
+    int bits;
+    int port;             /* 0 = any */
+    char *name;
+} allow_entry_t;
+
+struct fetch_allow {
+    allow_entry_t *e;
+    int n;
+};
+
+static int parse_entry(const char *tok, allow_entry_t *out, char *err, size_t errlen)
+{
+    char buf[300];
+    memset(out, 0, sizeof *out);
+    if (strlen(tok) >= sizeof buf) {
+        snprintf(err, errlen, "allow_hosts: entry too long");
+        return -1;
+    }
+    snprintf(buf, sizeof buf, "%s", tok);
+    char *host = buf, *port = NULL;
+    if (buf[0] == '[') {                       /* [v6] or [v6/len] with an optional :port */
+        char *close = strchr(buf, ']');
+        if (!close) {
+            snprintf(err, errlen, "allow_hosts: '%s': missing ']'", tok);
+            return -1;
+        }
+        *close = '\0';
+        host = buf + 1;
+        if (close[1] == ':')
+            port = close + 2;
+        else if (close[1]) {
+            snprintf(err, errlen, "allow_hosts: '%s': junk after ']'", tok);
+            return -1;
+        }
+    } else {
+        char *c = strchr(buf, ':');
+        if (c && !strchr(c + 1, ':')) {        /* one colon: host:port; several: bare IPv6 */
+            *c = '\0';
+            port = c + 1;
+        }
+    }
+    if (port) {
+        char *end;
+        long p = strtol(port, &end, 10);
+        if (end == port || *end || p < 1 || p > 65535) {
+            snprintf(err, errlen, "allow_hosts: '%s': bad port", tok);
+            return -1;
+        }
+        out->port = (int)p;
+    }
+    char *slash = strchr(host, '/');
+    int bits = -1;
+    if (slash) {
+        char *end;
+        *slash = '\0';
+        bits = (int)strtol(slash + 1, &end, 10);
+        if (end == slash + 1 || *end || bits < 0) {
+            snprintf(err, errlen, "allow_hosts: '%s': bad prefix length", tok);
+            return -1;
+        }
+    }
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, host, &a4) == 1) {
+        out->family = AF_INET;
+        memcpy(out->addr, &a4, 4);
+        out->bits = bits < 0 ? 32 : bits;
+        if (out->bits > 32) {
+            snprintf(err, errlen, "allow_hosts: '%s': prefix longer than 32", tok);
+            return -1;
+        }
+    } else if (inet_pton(AF_INET6, host, &a6) == 1) {
+        out->family = AF_INET6;
+        memcpy(out->addr, &a6, 16);
+        out->bits = bits < 0 ? 128 : bits;
+        if (out->bits > 128) {
+            snprintf(err, errlen, "allow_hosts: '%s': prefix longer than 128", tok);
+            return -1;
+        }
+    } else {
+        if (slash || !*host) {
+            snprintf(err, errlen, "allow_hosts: '%s': not an address, network or host name", tok);
+            return -1;
+        }
+        for (const char *p = host; *p; p++)
+            if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.' && *p != '_') {
+                snprintf(err, errlen, "allow_hosts: '%s': not a host name", tok);
+                return -1;
+            }
+        out->name = nm_strdup(host);
+    }
+    return 0;
+}
+
+fetch_allow_t *fetch_allow_new(const char *list, char *err, size_t errlen)
+{
+    fetch_allow_t *a = nm_calloc(1, sizeof *a);
+    char *copy = nm_strdup(list ? list : ""), *save = NULL;
+    for (char *tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+        allow_entry_t e;
+        if (parse_entry(tok, &e, err, errlen) < 0) {
+            free(copy);
+            fetch_allow_destroy(&a);
+            return NULL;
+        }
+        a->e = nm_realloc(a->e, (size_t)(a->n + 1) * sizeof *a->e);
+        a->e[a->n++] = e;
+    }
+    free(copy);
+    return a;
+}
+
+void fetch_allow_destroy(fetch_allow_t **a_p)
+{
+    fetch_allow_t *a = a_p ? *a_p : NULL;
+    if (!a)
+        return;
+    for (int i = 0; i < a->n; i++)
+        free(a->e[i].name);
+    free(a->e);
+    free(a);
+    *a_p = NULL;
+}
+
+int fetch_allow_count(const fetch_allow_t *a)
+{
+    return a ? a->n : 0;
+}
+
+static int prefix_equal(const uint8_t *x, const uint8_t *y, int bits)
+{
+    int bytes = bits / 8, rest = bits % 8;
+    if (memcmp(x, y, (size_t)bytes))
+        return 0;
+    if (!rest)
+        return 1;
+    uint8_t mask = (uint8_t)(0xff << (8 - rest));
+    return (x[bytes] & mask) == (y[bytes] & mask);
+}
+
+int fetch_allow_match(const fetch_allow_t *a, const char *host, const struct sockaddr *sa, socklen_t len)
+{
+    static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+    int family = 0, port = 0;
+    uint8_t addr[16];
+    if (!a || !sa)
+        return 0;
+    if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+        family = AF_INET;
+        memcpy(addr, &s4->sin_addr, 4);
+        port = ntohs(s4->sin_port);
+    } else if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+        port = ntohs(s6->sin6_port);
+        if (!memcmp(s6->sin6_addr.s6_addr, mapped, 12)) {
+            family = AF_INET;
+            memcpy(addr, s6->sin6_addr.s6_addr + 12, 4);
+        } else {
+            family = AF_INET6;
+            memcpy(addr, s6->sin6_addr.s6_addr, 16);
+        }
+    } else {
+        return 0;
+    }
+    for (int i = 0; i < a->n; i++) {
+        const allow_entry_t *e = &a->e[i];
+        if (e->port && e->port != port)
+            continue;
+        if (e->name) {
+            if (host && !strcasecmp(host, e->name))
+                return 1;
+        } else if (e->family == family && prefix_equal(e->addr, addr, e->bits)) {
+            return 1;
+        }
+    }
+    return 0;
+}

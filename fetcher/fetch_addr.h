@@ -25,4 +25,25 @@ int fetch_addr_check(const struct sockaddr *sa, socklen_t len, char *why, size_t
  * a string that is not a numeric IP address is blocked ("not an IP address"). */
 int fetch_addr_check_str(const char *ip, char *why, size_t whylen);
 
+/* fetcher.allow_hosts: the explicit exceptions for test and demo servers.
+ * A comma- or space-separated list of entries, each optionally with a port:
+ *   127.0.0.1   127.0.0.1:8080   10.0.0.0/8   [::1]:8080   fd00::/8
+ *   feeds.internal   feeds.internal:8080
+ * An address or CIDR entry allows connections whose resolved address lies
+ * in it; a name entry allows connections made for a URL with that host
+ * name (case-insensitive, exact), whatever it resolves to: listing a name
+ * trusts its DNS. With a port, only that port. IPv4-mapped IPv6 addresses
+ * are matched as the IPv4 address they carry. Everything else stays blocked,
+ * so a redirect from an allowed server to another private address is not. */
+typedef struct fetch_allow fetch_allow_t;
+
+/* NULL with a reason in err if an entry is malformed; "" or NULL gives an
+ * empty list (which allows nothing). */
+fetch_allow_t *fetch_allow_new(const char *list, char *err, size_t errlen);
+void fetch_allow_destroy(fetch_allow_t **a_p);
+int fetch_allow_count(const fetch_allow_t *a);
+/* Does an entry allow a connection to sa, made for a URL whose host is host
+ * (may be NULL)? */
+int fetch_allow_match(const fetch_allow_t *a, const char *host, const struct sockaddr *sa, socklen_t len);
+
 #endif

@@ -1,5 +1,6 @@
 #include "fetch_daemon.h"
 #include "fetch.h"
+#include "fetch_metrics.h"
 #include "nm_buf.h"
 #include "nm_daemon.h"
 #include "nm_log.h"
@@ -97,6 +98,7 @@ static Newsmill__OutcomeClass outcome_class(fetch_class_t c)
 static void on_done(fetch_result_t *r, void *ctx)
 {
     fetch_daemon_t *f = ctx;
+    fetch_metrics_done(r);
     nm_envelope_t *jenv = r->user;
     Newsmill__Job *job = jenv->job;
     nm_envelope_t env;
@@ -156,6 +158,8 @@ static void start_job(fetch_daemon_t *f, nm_envelope_t *env)
         .url = job->url,
         .etag = job->etag,
         .last_modified = job->last_modified,
+        /* past its lease the job is someone else's: don't spend the host's patience on it */
+        .start_before = job->lease_expires_at,
     };
     char err[256];
     if (fetch_engine_add(f->engine, &req, err, sizeof err) < 0) {
@@ -331,8 +335,8 @@ void fetch_daemon_step(fetch_daemon_t *f, int timeout_ms)
     nm_daemon_watchdog();
     if (now - f->last_status_ms >= 1000) {
         f->last_status_ms = now;
-        nm_daemon_status("active=%d queued=%d done=%llu pages=%llu outcomes=%llu rejected=%llu",
-                         fetch_engine_active(f->engine), f->st.queued,
+        nm_daemon_status("active=%d waiting_for_host=%d queued=%d done=%llu pages=%llu outcomes=%llu rejected=%llu",
+                         fetch_engine_active(f->engine), fetch_engine_waiting(f->engine), f->st.queued,
                          (unsigned long long)f->st.done, (unsigned long long)f->st.pages_sent,
                          (unsigned long long)f->st.outcomes_sent, (unsigned long long)f->st.rejected);
     }
@@ -350,6 +354,7 @@ void fetch_daemon_drain(fetch_daemon_t *f, int max_ms)
     }
     f->queue_tail = NULL;
     f->st.queued = 0;
+    fetch_engine_cancel_waiting(f->engine, drop_job, f);   /* not started: same as queued */
     int64_t deadline = nm_now_ms() + max_ms;
     nm_notice("stopping: %d transfers in flight, waiting up to %d ms",
               fetch_engine_active(f->engine), max_ms);

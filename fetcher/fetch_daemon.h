@@ -5,15 +5,19 @@
  * publisher.sink_endpoint (Outcome).
  *
  * Promises:
- *  - credits are absolute: WorkRequest{free_slots = concurrency - running -
- *    queued, jobs_received = every Job received so far}, sent at start, when
+ *  - credits are absolute: WorkRequest{free_slots = concurrency - active -
+ *    queued, jobs_received = every Job received so far}, where active counts
+ *    jobs waiting in the engine for a busy host (politeness, robots.txt) as
+ *    well as running transfers, so a fetcher never hoards more jobs than its
+ *    slots; sent at start, when
  *    slots free up, and at least once a second as a heartbeat;
  *  - a Job beyond our slots (a confused publisher) is queued, never dropped;
  *  - every job that finishes gives exactly one message: a Page (2xx with a
  *    body) to a parser, or an Outcome to the sink; a send that times out is
  *    logged and dropped (the lease brings the job back);
  *  - anything else arriving on the dispatch socket is logged and counted;
- *  - drain announces zero slots and waits for running transfers only. */
+ *  - drain announces zero slots, gives jobs still waiting for their host
+ *    back to their leases, and waits for running transfers only. */
 #ifndef FETCH_DAEMON_H
 #define FETCH_DAEMON_H
 

@@ -14,6 +14,7 @@
 #include "nm_daemon.h"
 #include "nm_log.h"
 #include "nm_msg.h"
+#include "nm_metrics.h"
 #include "nm_url.h"
 #include "parse_date.h"
 #include "parse_feed.h"
@@ -120,8 +121,11 @@ static void handle_article(parser_t *p, const Newsmill__Page *page)
     char err[256];
     const char *base = page->final_url && *page->final_url ? page->final_url : page->url;
     parse_html_opts_t opts = { .max_bytes = (size_t)p->d.cfg.parser.max_html_bytes, .max_depth = 0 };
+    double t0 = nm_metrics_clock();
     parse_article_t *a = parse_article((const char *)page->body.data, page->body.len, base,
                                        page->content_type, &opts, err, sizeof err);
+    nm_metrics_observe("newsmill_extract_seconds", "Article extraction time, by result.",
+                       a ? "result=\"article\"" : "result=\"rejected\"", nm_metrics_clock() - t0);
     if (!a) {
         char reason[300];
         snprintf(reason, sizeof reason, "%s%s", strncmp(err, "not an article", 14) ? "not an article: " : "", err);

@@ -4,12 +4,19 @@
  * byte order mark, <meta charset> / http-equiv in the first 4 KiB, then UTF-8
  * when the bytes validate, else windows-1252. Labels are mapped to the
  * WHATWG-recommended supersets (latin1 -> windows-1252, gb2312/gbk ->
- * GB18030) because pages mislabel constantly. */
+ * GB18030) because pages mislabel constantly.
+ *
+ * Pages also declare the wrong charset outright. When a declared or default
+ * charset is clearly wrong -- a single-byte label on bytes that are valid
+ * UTF-8 with multi-byte sequences, or a conversion that hits many invalid
+ * sequences -- uchardet (libuchardet) guesses from the bytes (first 64 KiB),
+ * and its guess is used when it decodes more cleanly. */
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
 #include <string.h>
 #include <strings.h>
+#include <uchardet.h>
 
 #include "nm_buf.h"
 #include "parse_html.h"
@@ -143,8 +150,11 @@ static const char *sniff_meta_charset(const char *s, size_t n, char *label, size
 
 /* iconv the whole input; undecodable bytes become U+FFFD. NULL if iconv
  * does not know the charset. */
-static char *convert(const char *data, size_t len, const char *from, size_t *out_len)
+static char *convert(const char *data, size_t len, const char *from, size_t *out_len, size_t *nbad)
 {
+    size_t bad_dummy;
+    if (!nbad) nbad = &bad_dummy;
+    *nbad = 0;
     iconv_t cd = iconv_open("UTF-8", from);
     if (cd == (iconv_t)-1) return NULL;
     nm_buf_t b;
@@ -161,6 +171,7 @@ static char *convert(const char *data, size_t len, const char *from, size_t *out
             if (errno == E2BIG) continue;
             /* EILSEQ or EINVAL (truncated at end): skip one byte */
             nm_buf_append(&b, "\xEF\xBF\xBD", 3);
+            (*nbad)++;
             in++;
             inleft--;
             iconv(cd, NULL, NULL, NULL, NULL);
@@ -172,6 +183,73 @@ static char *convert(const char *data, size_t len, const char *from, size_t *out
     char *res = utf8_sanitize(b.data, b.len, out_len);
     nm_buf_free(&b);
     return res;
+}
+
+/* Invalid UTF-8 sequences and valid multi-byte ones. */
+static void utf8_census(const char *s, size_t n, size_t *bad, size_t *multi)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    *bad = *multi = 0;
+    while (i < n) {
+        if (p[i] < 0x80) { i++; continue; }
+        size_t k = utf8_seq_len(p + i, n - i);
+        if (!k) { (*bad)++; i++; continue; }
+        (*multi)++;
+        i += k;
+    }
+}
+
+#define DETECT_BYTES (64 * 1024)
+
+/* uchardet's guess as an iconv name (in buf), or NULL when it has none. */
+static const char *detect_charset(const char *data, size_t len, char *buf, size_t buflen)
+{
+    uchardet_t ud = uchardet_new();
+    if (!ud) return NULL;
+    const char *r = NULL;
+    if (uchardet_handle_data(ud, data, len < DETECT_BYTES ? len : DETECT_BYTES) == 0) {
+        uchardet_data_end(ud);
+        const char *g = uchardet_get_charset(ud);
+        if (g && *g && strcasecmp(g, "ASCII") != 0) {
+            char tmp[64];
+            snprintf(tmp, sizeof tmp, "%s", g);
+            r = charset_normalize(tmp, buf, buflen);
+            if (r == buf) { snprintf(tmp, sizeof tmp, "%s", buf); snprintf(buf, buflen, "%s", tmp); }
+            else if (r) { snprintf(buf, buflen, "%s", r); r = buf; }
+        }
+    }
+    uchardet_delete(ud);
+    return r;
+}
+
+/* Many undecodable sequences for the size: the label was wrong. */
+static int too_many_bad(size_t bad, size_t len)
+{
+    return bad >= 4 && bad * 1000 > len;
+}
+
+/* Decode with uchardet's guess when it beats `bad` errors of the current
+ * choice; returns NULL (keep the current result) otherwise. */
+static char *try_detected(const char *data, size_t len, size_t bad, size_t *out_len, const char **charset_out)
+{
+    static _Thread_local char name[64];
+    const char *g = detect_charset(data, len, name, sizeof name);
+    if (!g) return NULL;
+    size_t ol = 0, nb = 0;
+    char *r;
+    if (strcmp(g, "UTF-8") == 0) {
+        size_t multi;
+        utf8_census(data, len, &nb, &multi);
+        r = nb < bad ? utf8_sanitize(data, len, &ol) : NULL;
+    } else {
+        r = convert(data, len, g, &ol, &nb);
+        if (r && nb >= bad) { free(r); r = NULL; }
+    }
+    if (!r) return NULL;
+    *out_len = ol;
+    if (charset_out) *charset_out = name;
+    return r;
 }
 
 char *parse_html_to_utf8(const char *data, size_t len, const char *content_type, size_t *out_len,
@@ -202,23 +280,65 @@ char *parse_html_to_utf8(const char *data, size_t len, const char *content_type,
             if (cs && strncmp(cs, "UTF-16", 6) == 0) cs = "UTF-8";
         }
     }
+    int valid = utf8_valid(data, len);
+    if (cs && strcmp(cs, "UTF-8") != 0 && strncmp(cs, "UTF-16", 6) != 0 && valid) {
+        /* a legacy label on bytes that are valid UTF-8 with multi-byte
+         * sequences: the label is stale (CMS migrated, template kept) */
+        size_t bad, multi;
+        utf8_census(data, len, &bad, &multi);
+        if (multi >= 2) cs = "UTF-8";
+    }
+    if (cs && strcmp(cs, "WINDOWS-1252") == 0 && !valid) {
+        /* a Latin label over text that is mostly high bytes: Latin prose is
+         * not, CJK double-byte text is. Ask the detector; take a CJK answer
+         * that decodes without errors. */
+        size_t hi = 0, lim = len < DETECT_BYTES ? len : DETECT_BYTES;
+        for (size_t i = 0; i < lim; i++) hi += (unsigned char)data[i] >= 0x80;
+        if (hi * 8 > lim) {
+            const char *dn = NULL;
+            size_t dl = 0;
+            char *d = try_detected(data, len, 1, &dl, &dn);
+            if (d && dn && strncmp(dn, "ISO-8859", 8) != 0 && strncmp(dn, "WINDOWS-", 8) != 0) {
+                if (charset_out) *charset_out = dn;
+                *out_len = dl;
+                return d;
+            }
+            free(d);
+        }
+    }
     if (cs && strcmp(cs, "UTF-8") != 0) {
-        char *r = convert(data, len, cs, out_len);
+        size_t nbad = 0;
+        char *r = convert(data, len, cs, out_len, &nbad);
         if (r) {
+            if (too_many_bad(nbad, len)) {
+                char *d = try_detected(data, len, nbad, out_len, charset_out);
+                if (d) { free(r); return d; }
+            }
             if (charset_out) *charset_out = cs == normbuf ? "declared" : cs;
             return r;
         }
         cs = NULL;   /* unknown label: fall through to detection */
     }
-    if (cs || utf8_valid(data, len)) {
+    if (valid) {
         if (charset_out) *charset_out = "UTF-8";
-        if (!memchr(data, 0, len) && utf8_valid(data, len)) {   /* the common case: a plain copy */
+        if (!memchr(data, 0, len)) {   /* the common case: a plain copy */
             *out_len = len;
             return nm_strndup(data, len);
         }
         return utf8_sanitize(data, len, out_len);
     }
+    /* not valid UTF-8: declared UTF-8 with a few broken bytes stays UTF-8;
+     * otherwise (undeclared, or declared UTF-8 over legacy bytes) detect,
+     * falling back to windows-1252 as browsers do */
+    size_t bad, multi;
+    utf8_census(data, len, &bad, &multi);
+    if (cs && (multi > bad * 4 || bad < 2)) {
+        if (charset_out) *charset_out = "UTF-8";
+        return utf8_sanitize(data, len, out_len);
+    }
+    char *d = try_detected(data, len, bad, out_len, charset_out);
+    if (d) return d;
     if (charset_out) *charset_out = "WINDOWS-1252";
-    char *r = convert(data, len, "WINDOWS-1252", out_len);
+    char *r = convert(data, len, "WINDOWS-1252", out_len, NULL);
     return r ? r : utf8_sanitize(data, len, out_len);
 }

@@ -214,6 +214,44 @@ static const struct {
     {"NZST", 720}, {"NZDT", 780}, {"PKT", 300}, {"ICT", 420},
 };
 
+/* Month names in the other languages feeds are written in (German, French,
+ * Spanish, Italian, Portuguese, Dutch), full and abbreviated, lower-case
+ * UTF-8; matched exactly (after an optional '.'), English first. */
+static const struct { const char *name; int month; } local_months[] = {
+    {"januar", 1}, {"jan", 1}, {"janv", 1}, {"janvier", 1}, {"enero", 1}, {"ene", 1}, {"gennaio", 1},
+    {"gen", 1}, {"janeiro", 1}, {"januari", 1}, {"jänner", 1},
+    {"februar", 2}, {"feb", 2}, {"févr", 2}, {"février", 2}, {"fevr", 2}, {"febrero", 2}, {"febbraio", 2},
+    {"fevereiro", 2}, {"fev", 2}, {"fev", 2}, {"februari", 2},
+    {"märz", 3}, {"mär", 3}, {"mrz", 3}, {"mars", 3}, {"marzo", 3}, {"março", 3}, {"maart", 3}, {"mrt", 3},
+    {"avril", 4}, {"avr", 4}, {"abril", 4}, {"abr", 4}, {"aprile", 4},
+    {"mai", 5}, {"mayo", 5}, {"maggio", 5}, {"maio", 5}, {"mei", 5}, {"mag", 5},
+    {"juni", 6}, {"juin", 6}, {"junio", 6}, {"giugno", 6}, {"junho", 6}, {"giu", 6},
+    {"juli", 7}, {"juil", 7}, {"juillet", 7}, {"julio", 7}, {"luglio", 7}, {"julho", 7}, {"lug", 7},
+    {"august", 8}, {"août", 8}, {"aout", 8}, {"agosto", 8}, {"ago", 8}, {"augustus", 8},
+    {"september", 9}, {"sept", 9}, {"septembre", 9}, {"septiembre", 9}, {"settembre", 9}, {"set", 9},
+    {"setembro", 9},
+    {"oktober", 10}, {"okt", 10}, {"octobre", 10}, {"oct", 10}, {"octubre", 10}, {"ottobre", 10},
+    {"ott", 10}, {"outubro", 10}, {"out", 10},
+    {"november", 11}, {"novembre", 11}, {"noviembre", 11}, {"novembro", 11}, {"nov", 11},
+    {"dezember", 12}, {"dez", 12}, {"décembre", 12}, {"déc", 12}, {"dec", 12}, {"diciembre", 12},
+    {"dic", 12}, {"dicembre", 12}, {"dezembro", 12}, {"december", 12},
+};
+/* Weekday names and abbreviations in the same languages (ignored like English ones). */
+static const char *const local_weekdays[] = {
+    "mo", "di", "mi", "do", "fr", "sa", "so", "montag", "dienstag", "mittwoch", "donnerstag", "freitag",
+    "samstag", "sonntag", "lun", "mar", "mer", "jeu", "ven", "sam", "dim", "lundi", "mardi", "mercredi",
+    "jeudi", "vendredi", "samedi", "dimanche", "mié", "mie", "jue", "vie", "sáb", "dom", "lunes", "martes",
+    "miércoles", "jueves", "viernes", "sábado", "domingo", "gio", "lunedì", "martedì", "mercoledì",
+    "giovedì", "venerdì", "sabato", "seg", "ter", "qua", "qui", "sex", "ma", "wo", "vr", "za", "zo"};
+
+/* Case-insensitive (ASCII letters) comparison of word w[0..n) with name, a trailing '.' ignored. */
+static int same_word(const char *w, size_t n, const char *name)
+{
+    if (n > 0 && w[n - 1] == '.')
+        n--;
+    return n > 0 && strlen(name) == n && strncasecmp(w, name, n) == 0;
+}
+
 /* Words that carry no date information but appear around dates. */
 static const char *const noise_words[] = {"at", "on", "of", "the", "st", "nd", "rd", "th", "published", "updated"};
 
@@ -226,6 +264,7 @@ static int parse_loose(const char *p, int64_t *out)
     date_fields_t f = {-1, -1, -1, -1, -1, -1, 0};
     int have_zone = 0, pm = -1, ynum_digits = 0;
     int pending[2], npending = 0;   /* bare 1–2 digit numbers not yet assigned */
+    int month_maybe_weekday = 0;     /* the month came from a word like "mar." (mardi, martes) */
 
     while (*p) {
         unsigned char c = (unsigned char)*p;
@@ -309,21 +348,41 @@ static int parse_loose(const char *p, int64_t *out)
             p += 4;
             continue;
         }
-        if (isalpha(c)) {
+        if (isalpha(c) || c >= 0x80) {
             const char *w = p;
-            while (isalpha((unsigned char)*p))
+            while (isalpha((unsigned char)*p) || (unsigned char)*p >= 0x80)
                 p++;
+            if (*p == '.')
+                p++;   /* "mars.", "Okt." */
             size_t n = (size_t)(p - w);
             int matched = 0;
+            /* a month word that is also a weekday elsewhere ("mar." = mardi)
+             * gives way to a later month word: "mar., 12 mars 2024" */
+            int second_month_ok = month_maybe_weekday;
             for (int i = 0; i < 12 && !matched; i++)
                 if (match_name(w, n, month_names[i])) {
-                    if (f.month >= 0)
+                    if (f.month >= 0 && !second_month_ok)
                         return -1;
                     f.month = i + 1;
                     matched = 1;
                 }
             for (int i = 0; i < 7 && !matched; i++)
                 if (match_name(w, n, weekday_names[i]))
+                    matched = 1;
+            for (size_t i = 0; i < sizeof local_months / sizeof local_months[0] && !matched; i++)
+                if (same_word(w, n, local_months[i].name)) {
+                    if (f.month >= 0 && !second_month_ok)
+                        return -1;
+                    f.month = local_months[i].month;
+                    matched = 1;
+                }
+            month_maybe_weekday = 0;
+            if (matched && f.month >= 0 && !second_month_ok && npending == 0)
+                for (size_t i = 0; i < sizeof local_weekdays / sizeof local_weekdays[0]; i++)
+                    if (same_word(w, n, local_weekdays[i]))
+                        month_maybe_weekday = 1;
+            for (size_t i = 0; i < sizeof local_weekdays / sizeof local_weekdays[0] && !matched; i++)
+                if (same_word(w, n, local_weekdays[i]))
                     matched = 1;
             if (!matched && (n == 2) && (!strncasecmp(w, "am", 2) || !strncasecmp(w, "pm", 2))) {
                 pm = (w[0] == 'p' || w[0] == 'P');

@@ -642,8 +642,9 @@ static char *trimmed(const char *s)
 #define NS_ATOM10 "http://www.w3.org/2005/Atom"
 #define NS_ATOM03 "http://purl.org/atom/ns#"
 #define NS_ITUNES "http://www.itunes.com/dtds/podcast-1.0.dtd"
+#define NS_MEDIA "http://search.yahoo.com/mrss"
 
-typedef enum { K_CORE, K_DC, K_DCTERMS, K_CONTENT, K_ATOM, K_ITUNES, K_OTHER } ns_kind_t;
+typedef enum { K_CORE, K_DC, K_DCTERMS, K_CONTENT, K_ATOM, K_ITUNES, K_MEDIA, K_OTHER } ns_kind_t;
 
 static const char *lname(xmlNodePtr n)
 {
@@ -674,6 +675,8 @@ static ns_kind_t ns_kind(xmlNodePtr n, int atom_doc)
             return atom_doc ? K_CORE : K_ATOM;
         if (!strcasecmp(uri, NS_ITUNES))   /* feeds spell it ".../DTDs/PodCast-1.0.dtd" too */
             return K_ITUNES;
+        if (!strncmp(uri, NS_MEDIA, strlen(NS_MEDIA)))   /* with or without the final '/' */
+            return K_MEDIA;
         if (!strncmp(uri, "http://purl.org/rss/", 20) || !strncmp(uri, "http://my.netscape.com/rdf/", 27) ||
             !strncmp(uri, "http://backend.userland.com/rss", 31) || !strncmp(uri, "http://channel.netscape.com/rdf/", 32))
             return K_CORE;
@@ -691,6 +694,8 @@ static ns_kind_t ns_kind(xmlNodePtr n, int atom_doc)
         return atom_doc ? K_CORE : K_ATOM;
     if (!strcmp(prefix, "itunes"))
         return K_ITUNES;
+    if (!strcmp(prefix, "media"))
+        return K_MEDIA;
     return K_OTHER;
 }
 
@@ -917,6 +922,52 @@ static char *atom_text(xmlNodePtr n, int plain);
 /* ------------------------------------------------------------------ */
 /* RSS 0.9x / 1.0 / 2.0                                               */
 
+/* Is this (media:content, enclosure, link rel=enclosure) an image? By
+ * medium="image", else by an image media type. */
+static int is_image(xmlNodePtr n)
+{
+    char *medium = attr(n, "medium"), *type = attr(n, "type");
+    int yes = (medium && !strcasecmp(medium, "image")) || (!medium && type && !strncasecmp(type, "image/", 6));
+    free(medium);
+    free(type);
+    return yes;
+}
+
+/* Media RSS (media:thumbnail, media:content, media:group of them): the
+ * entry's image. A thumbnail wins over a full-size content image, since
+ * the image is shown small next to the entry. */
+static void media_image(xmlNodePtr n, const char *base, char **thumb, char **content_img, int depth)
+{
+    const char *ln = lname(n);
+    if (!strcmp(ln, "thumbnail")) {
+        char *u = attr(n, "url");
+        take(thumb, u ? resolve(base, u) : NULL);
+        free(u);
+    } else if (!strcmp(ln, "content") && is_image(n)) {
+        char *u = attr(n, "url");
+        take(content_img, u ? resolve(base, u) : NULL);
+        free(u);
+    }
+    if (depth < 2 && (!strcmp(ln, "group") || !strcmp(ln, "content")))
+        for (xmlNodePtr c = n->children; c; c = c->next)
+            if (c->type == XML_ELEMENT_NODE && ns_kind(c, 0) == K_MEDIA)
+                media_image(c, base, thumb, content_img, depth + 1);
+}
+
+/* An RSS <link>: its text, or an href attribute (Atom habits). When a feed
+ * repeats <link>, the last non-empty one wins, as in gofeed and browsers'
+ * feed readers: templates append the specific link after a generic one. */
+static void rss_link(char **dst, xmlNodePtr c)
+{
+    char *v = node_text(c);
+    if (!v)
+        v = attr(c, "href");
+    if (!v)
+        return;
+    free(*dst);
+    *dst = v;
+}
+
 static void rss_item(parse_feed_t *f, xmlNodePtr item, const char *base_url)
 {
     parse_feed_entry_t *e = new_entry(f);
@@ -925,7 +976,7 @@ static void rss_item(parse_feed_t *f, xmlNodePtr item, const char *base_url)
     char *base = node_base(item, base_url);
     char *guid = NULL, *link = NULL, *atom_link = NULL, *title = NULL, *dc_title = NULL;
     char *author = NULL, *dc_creator = NULL, *it_author = NULL, *desc = NULL, *dc_desc = NULL, *it_summary = NULL;
-    char *atom_content = NULL;
+    char *atom_content = NULL, *thumb = NULL, *media_img = NULL, *encl_img = NULL;
     int64_t pub = 0, dc_date = 0, dct_pub = 0, upd = 0;
     int guid_permalink = 1;
     char what[48];
@@ -941,7 +992,7 @@ static void rss_item(parse_feed_t *f, xmlNodePtr item, const char *base_url)
             if (!strcmp(ln, "title"))
                 take(&title, node_text(c));
             else if (!strcmp(ln, "link"))
-                take(&link, node_text(c));
+                rss_link(&link, c);
             else if (!strcmp(ln, "description"))
                 take(&desc, node_body(c));
             else if (!strcmp(ln, "guid")) {
@@ -957,6 +1008,14 @@ static void rss_item(parse_feed_t *f, xmlNodePtr item, const char *base_url)
                 take(&author, node_text(c));
             else if (!strcmp(ln, "category"))
                 add_category(e, node_text(c));
+            else if (!strcmp(ln, "enclosure") && is_image(c)) {
+                char *u = attr(c, "url");
+                take(&encl_img, u ? resolve(base, u) : NULL);
+                free(u);
+            }
+            break;
+        case K_MEDIA:
+            media_image(c, base, &thumb, &media_img, 0);
             break;
         case K_DC:
             if (!strcmp(ln, "creator") || !strcmp(ln, "author"))
@@ -1026,7 +1085,9 @@ static void rss_item(parse_feed_t *f, xmlNodePtr item, const char *base_url)
     }
     e->published = pub ? pub : dc_date ? dc_date : dct_pub;
     e->updated = upd ? upd : dc_date;   /* dc:date says when it was last issued */
+    e->image = dup_or_null(thumb ? thumb : media_img ? media_img : encl_img);
     finish_entry(e);
+    free(thumb); free(media_img); free(encl_img);
 
     xmlFree(about);
     free(base); free(guid); free(link); free(atom_link); free(title); free(dc_title);
@@ -1048,7 +1109,7 @@ static void rss_channel(parse_feed_t *f, xmlNodePtr ch, const char *base_url)
             if (!strcmp(ln, "title"))
                 take(&title, node_text(c));
             else if (!strcmp(ln, "link"))
-                take(&link, node_text(c));
+                rss_link(&link, c);
             else if (!strcmp(ln, "description"))
                 take(&desc, node_body(c));
             else if (!strcmp(ln, "language"))
@@ -1117,11 +1178,21 @@ static void parse_rss(parse_feed_t *f, xmlNodePtr root, const char *base_url)
 /* ------------------------------------------------------------------ */
 /* Atom 0.3 / 1.0                                                     */
 
-/* Base64 (white space ignored) decoded to valid UTF-8, or NULL. */
-static char *base64_text(const char *s)
+/* Base64 (white space ignored) decoded to valid UTF-8, or NULL. Unless
+ * lenient, NULL also when the decoded bytes are not UTF-8 text (invalid
+ * sequences or control characters): then the element was not base64. */
+static char *base64_text(const char *s, int lenient)
 {
     if (!s)
         return NULL;
+    if (!lenient) {
+        size_t sig = 0;
+        for (const char *c = s; *c; c++)
+            if (!isspace((unsigned char)*c))
+                sig++;
+        if (sig % 4 != 0)
+            return NULL;   /* padded base64 comes in quads */
+    }
     nm_buf_t b;
     nm_buf_init(&b, 0);
     uint32_t acc = 0;
@@ -1147,6 +1218,17 @@ static char *base64_text(const char *s)
             nm_buf_append(&b, &o, 1);
         }
     }
+    if (!lenient) {
+        for (size_t i = 0; i < b.len;) {
+            uint32_t cp;
+            size_t k = utf8_seq((const unsigned char *)b.data + i, b.len - i, &cp);
+            if (!k || (cp < 0x20 && cp != '\n' && cp != '\r' && cp != '\t')) {
+                nm_buf_free(&b);
+                return NULL;
+            }
+            i += k;
+        }
+    }
     char *r = b.len ? utf8_clean(b.data, b.len) : NULL;
     nm_buf_free(&b);
     return r;
@@ -1166,10 +1248,19 @@ static char *atom_text(xmlNodePtr n, int plain)
                  (type && strchr(type, '/') && strncmp(type, "text/", 5) != 0 &&
                   !(tl >= 4 && !strcmp(type + tl - 4, "+xml")) && !(tl >= 4 && !strcmp(type + tl - 4, "/xml")));
     char *r = NULL;
+    char *d = NULL;
     if (base64) {
+        /* Atom 0.3's mode="base64" is explicit. A binary media type only
+         * says what RFC 4287 expects: feeds also put plain text under
+         * made-up types (application/x-custom, application/json), so the
+         * text is decoded only when it is strict base64 of readable UTF-8. */
         char *t = node_text(n);
-        char *d = base64_text(t);
-        r = plain ? to_plain(d, 1) : dup_or_null(d);
+        d = base64_text(t, mode && !strcmp(mode, "base64"));
+        if (!d) {
+            r = plain ? to_plain(t, html) : dup_or_null(t);
+        } else {
+            r = plain ? to_plain(d, 1) : dup_or_null(d);
+        }
         free(d);
         free(t);
     } else if (xhtml || has_element_child(n)) {
@@ -1229,6 +1320,7 @@ static void atom_entry(parse_feed_t *f, xmlNodePtr en, const char *base_url, con
         return;
     char *base = node_base(en, base_url);
     char *link = NULL, *any_link = NULL, *author = NULL, *contributor = NULL, *dc_creator = NULL;
+    char *thumb = NULL, *media_img = NULL, *encl_img = NULL;
     int64_t pub = 0, upd = 0, dc_date = 0;
     char what[48];
     snprintf(what, sizeof what, "entry %zu", f->nentries);
@@ -1238,8 +1330,21 @@ static void atom_entry(parse_feed_t *f, xmlNodePtr en, const char *base_url, con
         const char *ln = lname(c);
         ns_kind_t k = ns_kind(c, 1);
         if (k == K_CORE) {
-            if (!strcmp(ln, "id"))
-                take(&e->id, node_text(c));
+            if (!strcmp(ln, "id")) {
+                /* a relative id is relative to xml:base (never to the
+                 * document URL: the id must not change when the feed moves) */
+                char *id = node_text(c);
+                char *xb = id && !strchr(id, ':') ? node_base(c, NULL) : NULL;
+                if (xb) {
+                    char *abs = nm_url_resolve(xb, id);
+                    if (abs) {
+                        free(id);
+                        id = abs;
+                    }
+                }
+                free(xb);
+                take(&e->id, id);
+            }
             else if (!strcmp(ln, "title"))
                 take(&e->title, atom_text(c, 1));
             else if (!strcmp(ln, "link")) {
@@ -1248,10 +1353,14 @@ static void atom_entry(parse_feed_t *f, xmlNodePtr en, const char *base_url, con
                     char *lb = node_base(c, base_url);
                     char *abs = resolve(lb, href);
                     free(lb);
-                    if (is_link_alternate(c))
+                    char *rel = attr(c, "rel");
+                    if (rel && !strcmp(rel, "enclosure") && is_image(c))
+                        take(&encl_img, abs);
+                    else if (is_link_alternate(c))
                         take(&link, abs);
                     else
                         take(&any_link, abs);
+                    free(rel);
                 }
                 free(href);
             } else if (!strcmp(ln, "published") || !strcmp(ln, "issued") || !strcmp(ln, "created"))
@@ -1271,6 +1380,8 @@ static void atom_entry(parse_feed_t *f, xmlNodePtr en, const char *base_url, con
                 free(src);
             } else if (!strcmp(ln, "category"))
                 add_category(e, atom_category(c));
+        } else if (k == K_MEDIA) {
+            media_image(c, base, &thumb, &media_img, 0);
         } else if (k == K_DC) {
             if (!strcmp(ln, "creator"))
                 take(&dc_creator, node_text(c));
@@ -1294,6 +1405,8 @@ static void atom_entry(parse_feed_t *f, xmlNodePtr en, const char *base_url, con
     e->updated = upd;
     if (!e->published && e->updated)
         e->published = e->updated;
+    e->image = dup_or_null(thumb ? thumb : media_img ? media_img : encl_img);
+    free(thumb); free(media_img); free(encl_img);
     finish_entry(e);
     free(base);
 }
@@ -1437,6 +1550,11 @@ static parse_feed_t *parse_json_feed(parse_feed_t *f, const char *data, size_t l
         if (!e->content)
             e->content = jstr(it, "content_text");
         e->summary = jstr(it, "summary");
+        char *img = jstr(it, "image");
+        if (!img)
+            img = jstr(it, "banner_image");
+        e->image = img ? resolve(base_url, img) : NULL;
+        free(img);
         e->published = jdate(f, it, "date_published", what);
         e->updated = jdate(f, it, "date_modified", what);
         e->author = jauthor(it);
@@ -1567,6 +1685,7 @@ parse_feed_t *parse_feed(const char *data, size_t len, const char *base_url, cha
 static void entry_free(parse_feed_entry_t *e)
 {
     free(e->id); free(e->title); free(e->link); free(e->author); free(e->summary); free(e->content);
+    free(e->image);
     for (size_t i = 0; i < e->ncategories; i++)
         free(e->categories[i]);
     free(e->categories);
@@ -1614,6 +1733,7 @@ json_t *parse_feed_to_json(const parse_feed_t *f)
     json_object_set_new(o, "description", jstr_or_null(f->description));
     json_object_set_new(o, "updated", jdate_or_null(f->updated));
     json_object_set_new(o, "language", jstr_or_null(f->language));
+    json_object_set_new(o, "ttl", f->ttl > 0 ? json_integer(f->ttl) : json_null());
     json_t *es = json_array();
     for (size_t i = 0; i < f->nentries; i++) {
         const parse_feed_entry_t *e = &f->entries[i];
@@ -1626,6 +1746,7 @@ json_t *parse_feed_to_json(const parse_feed_t *f)
         json_object_set_new(j, "author", jstr_or_null(e->author));
         json_object_set_new(j, "summary", jstr_or_null(e->summary));
         json_object_set_new(j, "content", jstr_or_null(e->content));
+        json_object_set_new(j, "image", jstr_or_null(e->image));
         json_t *cs = json_array();
         for (size_t k = 0; k < e->ncategories; k++)
             json_array_append_new(cs, jstr_or_null(e->categories[k]));

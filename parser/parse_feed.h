@@ -16,6 +16,8 @@
 
 typedef struct {
     char *id, *title, *link, *author, *summary, *content;  /* NULL when absent; all valid UTF-8 */
+    char *image;   /* absolute URL of the entry's picture (media:thumbnail, media:content,
+                      an image enclosure, JSON Feed image), NULL if none */
     int64_t published, updated;                           /* unix seconds UTC, 0 if unknown */
     char **categories; size_t ncategories;
 } parse_feed_entry_t;

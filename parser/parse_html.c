@@ -18,6 +18,7 @@
 #include "parse_date.h"
 #include "parse_html.h"
 #include "parse_html_int.h"
+#include "parse_lang.h"
 
 #define BLOCK_TEXT_CAP (256 * 1024)
 #define MAX_BLOCKS 20000
@@ -28,34 +29,35 @@ enum {
     T_OTHER = 0, T_A, T_ARTICLE, T_BLOCKQUOTE, T_BODY, T_BR, T_DIV, T_H1, T_H2, T_H3, T_H4, T_H5, T_H6,
     T_LI, T_MAIN, T_OL, T_P, T_PRE, T_SECTION, T_TABLE, T_TD, T_TH, T_TR, T_UL, T_HTML, T_FORM, T_HEADER,
     T_FOOTER, T_DL, T_DD, T_DT, T_ADDRESS, T_FIGURE, T_HR, T_IMG,
-    T_DROP,     /* never content */
-    T_SOFTDROP, /* not content, but misnested markup can put the page inside it */
+    T_DROP,     /* never content, and raw text or empty for the parser */
+    T_SOFTDROP, /* not content, but misnested markup can put the page inside it,
+                 * so it goes only when it holds a minority of the text */
     T_INLINE,   /* phrasing content */
 };
 
 typedef struct { const char *name; int id; } tag_t;
 
 static const tag_t tags[] = {   /* sorted by name for bsearch */
-    {"a", T_A}, {"abbr", T_INLINE}, {"acronym", T_INLINE}, {"address", T_ADDRESS}, {"applet", T_DROP},
-    {"article", T_ARTICLE}, {"aside", T_SOFTDROP}, {"audio", T_DROP}, {"b", T_INLINE}, {"bdi", T_INLINE},
+    {"a", T_A}, {"abbr", T_INLINE}, {"acronym", T_INLINE}, {"address", T_ADDRESS}, {"applet", T_SOFTDROP},
+    {"article", T_ARTICLE}, {"aside", T_SOFTDROP}, {"audio", T_SOFTDROP}, {"b", T_INLINE}, {"bdi", T_INLINE},
     {"bdo", T_INLINE}, {"big", T_INLINE}, {"blockquote", T_BLOCKQUOTE}, {"body", T_BODY}, {"br", T_BR},
-    {"button", T_SOFTDROP}, {"canvas", T_DROP}, {"cite", T_INLINE}, {"code", T_INLINE}, {"data", T_INLINE},
-    {"datalist", T_DROP}, {"dd", T_DD}, {"del", T_INLINE}, {"dfn", T_INLINE}, {"dialog", T_SOFTDROP},
+    {"button", T_SOFTDROP}, {"canvas", T_SOFTDROP}, {"cite", T_INLINE}, {"code", T_INLINE}, {"data", T_INLINE},
+    {"datalist", T_SOFTDROP}, {"dd", T_DD}, {"del", T_INLINE}, {"dfn", T_INLINE}, {"dialog", T_SOFTDROP},
     {"div", T_DIV}, {"dl", T_DL}, {"dt", T_DT}, {"em", T_INLINE}, {"embed", T_DROP}, {"figcaption", T_SOFTDROP},
-    {"figure", T_FIGURE}, {"font", T_INLINE}, {"footer", T_FOOTER}, {"form", T_FORM}, {"frame", T_DROP},
-    {"frameset", T_DROP}, {"h1", T_H1}, {"h2", T_H2}, {"h3", T_H3}, {"h4", T_H4}, {"h5", T_H5}, {"h6", T_H6},
-    {"head", T_DROP}, {"header", T_HEADER}, {"hr", T_HR}, {"html", T_HTML}, {"i", T_INLINE},
-    {"iframe", T_DROP}, {"img", T_IMG}, {"input", T_DROP}, {"ins", T_INLINE}, {"kbd", T_INLINE},
-    {"label", T_INLINE}, {"li", T_LI}, {"link", T_DROP}, {"main", T_MAIN}, {"map", T_DROP}, {"mark", T_INLINE},
-    {"math", T_DROP}, {"menu", T_SOFTDROP}, {"meta", T_DROP}, {"meter", T_DROP}, {"nav", T_SOFTDROP}, {"nobr", T_INLINE},
-    {"noscript", T_DROP}, {"object", T_DROP}, {"ol", T_OL}, {"optgroup", T_DROP}, {"option", T_DROP},
-    {"output", T_DROP}, {"p", T_P}, {"picture", T_DROP}, {"pre", T_PRE}, {"progress", T_DROP}, {"q", T_INLINE},
-    {"s", T_INLINE}, {"samp", T_INLINE}, {"script", T_DROP}, {"section", T_SECTION}, {"select", T_DROP},
+    {"figure", T_FIGURE}, {"font", T_INLINE}, {"footer", T_FOOTER}, {"form", T_FORM}, {"frame", T_SOFTDROP},
+    {"frameset", T_SOFTDROP}, {"h1", T_H1}, {"h2", T_H2}, {"h3", T_H3}, {"h4", T_H4}, {"h5", T_H5}, {"h6", T_H6},
+    {"head", T_SOFTDROP}, {"header", T_HEADER}, {"hr", T_HR}, {"html", T_HTML}, {"i", T_INLINE},
+    {"iframe", T_SOFTDROP}, {"img", T_IMG}, {"input", T_DROP}, {"ins", T_INLINE}, {"kbd", T_INLINE},
+    {"label", T_INLINE}, {"li", T_LI}, {"link", T_DROP}, {"main", T_MAIN}, {"map", T_SOFTDROP}, {"mark", T_INLINE},
+    {"math", T_SOFTDROP}, {"menu", T_SOFTDROP}, {"meta", T_DROP}, {"meter", T_SOFTDROP}, {"nav", T_SOFTDROP}, {"nobr", T_INLINE},
+    {"noscript", T_SOFTDROP}, {"object", T_SOFTDROP}, {"ol", T_OL}, {"optgroup", T_SOFTDROP}, {"option", T_SOFTDROP},
+    {"output", T_SOFTDROP}, {"p", T_P}, {"picture", T_SOFTDROP}, {"pre", T_PRE}, {"progress", T_SOFTDROP}, {"q", T_INLINE},
+    {"s", T_INLINE}, {"samp", T_INLINE}, {"script", T_DROP}, {"section", T_SECTION}, {"select", T_SOFTDROP},
     {"small", T_INLINE}, {"source", T_DROP}, {"span", T_INLINE}, {"strike", T_INLINE}, {"strong", T_INLINE},
-    {"style", T_DROP}, {"sub", T_INLINE}, {"sup", T_INLINE}, {"svg", T_DROP}, {"table", T_TABLE},
-    {"td", T_TD}, {"template", T_DROP}, {"textarea", T_DROP}, {"th", T_TH}, {"time", T_INLINE},
+    {"style", T_DROP}, {"sub", T_INLINE}, {"sup", T_INLINE}, {"svg", T_SOFTDROP}, {"table", T_TABLE},
+    {"td", T_TD}, {"template", T_SOFTDROP}, {"textarea", T_DROP}, {"th", T_TH}, {"time", T_INLINE},
     {"title", T_DROP}, {"tr", T_TR}, {"tt", T_INLINE}, {"u", T_INLINE}, {"ul", T_UL}, {"var", T_INLINE},
-    {"video", T_DROP}, {"wbr", T_INLINE},
+    {"video", T_SOFTDROP}, {"wbr", T_INLINE},
 };
 
 static int tag_cmp(const void *k, const void *e)
@@ -176,25 +178,28 @@ static void classify(xmlNode *n, int *lvl, int *weight)
     if (!(n->extra & CLS_DONE)) {
         const char *attrs[2] = {ph_attr(n, "class"), ph_attr(n, "id")};
         const char *role = ph_attr(n, "role");
-        int l = 0, w = 0;
-        char both[512] = "";
+        int l = 0, w = 0, neg_any = 0, pos_any = 0, strong_any = 0;
         for (int i = 0; i < 2; i++) {
             if (!attrs[i] || !*attrs[i]) continue;
             char buf[256];
             lower_copy(buf, sizeof buf, attrs[i]);
+            /* each list is scanned once per attribute (this runs for every
+             * classed element: it is one of the extractor's hot spots) */
             int neg = any_sub(buf, neg_sub) || any_word(buf, neg_word);
+            int pos = any_sub(buf, pos_sub);
             if (neg || strstr(buf, "media")) w -= 25;
-            if (any_sub(buf, pos_sub)) w += 25;
-            strncat(both, buf, sizeof both - strlen(both) - 2);
-            strcat(both, " ");
+            if (pos) w += 25;
+            neg_any |= neg;
+            pos_any |= pos;
+            if (neg && !strong_any) strong_any = any_sub(buf, strong_sub);
         }
         if (role && (strcmp(role, "navigation") == 0 || strcmp(role, "banner") == 0 ||
                      strcmp(role, "contentinfo") == 0 || strcmp(role, "complementary") == 0 ||
                      strcmp(role, "menu") == 0 || strcmp(role, "dialog") == 0 || strcmp(role, "alert") == 0 ||
                      strcmp(role, "search") == 0))
             l = 2;
-        else if (both[0] && (any_sub(both, neg_sub) || any_word(both, neg_word)))
-            l = any_sub(both, strong_sub) ? 2 : any_sub(both, pos_sub) ? 0 : 1;
+        else if (neg_any)
+            l = strong_any ? 2 : pos_any ? 0 : 1;
         n->extra = (unsigned short)((n->extra & ~0xFFu) | CLS_DONE | l | ((w / 25 + 2) << 2));
     }
     if (lvl) *lvl = n->extra & 3;
@@ -232,7 +237,8 @@ static int is_hidden(const xmlNode *n)
         return 0;
     const char *c = ph_attr(n, "class");
     if (c && (token_in(c, "hidden") || token_in(c, "d-none") || token_in(c, "is-hidden") || token_in(c, "visually-hidden") ||
-              token_in(c, "sr-only") || token_in(c, "screen-reader-text") || token_in(c, "hide")))
+              token_in(c, "sr-only") || token_in(c, "screen-reader-text") || token_in(c, "hide") ||
+              token_in(c, "invisible") || token_in(c, "w-condition-invisible") || token_in(c, "is-invisible")))
         return 1;
     return 0;
 }
@@ -483,12 +489,17 @@ static xmlNode *pick_top(ctx_t *c)
     /* The article may be split over several boxes (list features, tiles,
      * "page builder" sections): climb while an ancestor holds much more
      * prose of the same kind, without becoming link-heavy. */
-    while (top->parent && !is_root(c, top->parent)) {
-        const ninfo_t *t = INFO(top), *p = INFO(top->parent);
-        if (p->ptext < t->ptext * 1.5 + 100 || p->link * 3 > p->text) break;
-        top = top->parent;
+    /* Wrappers that add nothing are skipped over rather than ending the
+     * climb; an <article> or <main> is the page saying where the article
+     * ends, so the climb stops there. */
+    xmlNode *up = top;
+    for (xmlNode *a = top->parent; a && !is_root(c, a); a = a->parent) {
+        const ninfo_t *p = INFO(a);
+        if (p->link * 3 > p->text) break;
+        if (p->ptext >= INFO(up)->ptext * 1.5 + 100) up = a;
+        if (p->tag == T_ARTICLE || p->tag == T_MAIN) break;
     }
-    return top;
+    return up;
 }
 
 static int ends_sentence(const xmlNode *n)
@@ -529,7 +540,13 @@ static int is_boiler_phrase(const char *t)
         "you may also like", "recommended", "follow us", "read next", "more stories", "most popular",
         "most read", "trending", "sign up", "log in", "login", "newsletter", "back to top", "see also",
         "also read", "topics", "tags", "share on facebook", "share on twitter", "copy link", "scroll to top",
-        "story continues below advertisement", "article continues below advertisement", NULL};
+        "story continues below advertisement", "article continues below advertisement", "subscribe here",
+        "get started for free", "get started", "request a quote", "apply now", "get in touch", "contact us",
+        "register", "home", "search", "privacy policy", "copyright", "related", "pin for later", "pin it",
+        "you might like", "you might also like", "more", "jump to the list", "jump to recipe", "see packages",
+        "buy now", "shop now", "learn more", "download now", "book now", "sign up now", "join now", "log in",
+        "leave a reply", "post navigation", "share this", "table of contents", "in this article",
+        "other related articles", "was this article helpful", "was this helpful", NULL};
     char buf[64];
     size_t k = 0;
     for (const char *p = t; *p && k + 1 < sizeof buf; p++) {
@@ -542,6 +559,20 @@ static int is_boiler_phrase(const char *t)
     for (int i = 0; phr[i]; i++)
         if (strcmp(buf, phr[i]) == 0) return 1;
     return 0;
+}
+
+/* A short call to sign up: a newsletter/subscription word together with an
+ * imperative ("Join our newsletter", "Subscribe to this site", "Sign up for
+ * our emails"). A heading that only mentions newsletters is not one. */
+static int is_signup_call(const char *t)
+{
+    static const char *topic[] = {"newsletter", "subscribe", "mailing list", "inbox", "updates", NULL};
+    static const char *verb[] = {"subscribe", "sign up", "sign-up", "join", "get ", "don't miss", "never miss",
+                                 "stay connected", "stay in touch", "follow us", "follow ", "enter your email", NULL};
+    int has_topic = 0, has_verb = 0;
+    for (int i = 0; topic[i] && !has_topic; i++) has_topic = strcasestr(t, topic[i]) != NULL;
+    for (int i = 0; verb[i] && !has_verb; i++) has_verb = strcasestr(t, verb[i]) != NULL;
+    return has_topic && has_verb;
 }
 
 static void bb_flush(bb_t *b, const char *kind)
@@ -566,9 +597,17 @@ static void bb_flush(bb_t *b, const char *kind)
              (strncasecmp(text, "by ", 3) == 0 && ci_same(text + 3, b->meta->byline)))) drop = 1;
     else if (tl < 48 && !heading) {
         int64_t t;
-        if (parse_date(text, &t) == 0 || is_boiler_phrase(text)) drop = 1;
+        if (parse_date(text, &t) == 0 || is_boiler_phrase(text) || (tl < 60 && ph_date_line(text))) drop = 1;
         if (strncasecmp(text, "by ", 3) == 0 && tl < 40 && !strchr(text, '.')) drop = 1;
     } else if (heading && is_boiler_phrase(text)) drop = 1;
+    if (!drop && tl < 90 && is_signup_call(text)) drop = 1;
+    /* the author's bio box repeated under the article: "Jane Doe is a writer at..." */
+    if (!drop && !heading && b->meta->byline && tl < 600) {
+        size_t bl = strlen(b->meta->byline);
+        if (bl >= 4 && strncasecmp(text, b->meta->byline, bl) == 0 &&
+            (strncmp(text + bl, " is ", 4) == 0 || strncmp(text + bl, " has ", 5) == 0 || strncmp(text + bl, " was ", 5) == 0))
+            drop = 1;
+    }
     if (drop) { free(text); return; }
     if (b->n == b->cap) {
         b->cap = b->cap ? b->cap * 2 : 32;
@@ -621,6 +660,9 @@ static int skip_in_article(xmlNode *n, const xmlNode *top)
     const ninfo_t *in = INFO(n);
     if (n == top || !in) return 0;
     if (is_inline(in->tag) || in->tag == T_BR) return 0;
+    /* a box holding most of the chosen container's prose is the article,
+     * however many links sit beside the prose inside it */
+    if (in->ptext >= 200 && in->ptext * 2 > INFO(top)->ptext) return 0;
     if (in->text > 0 && in->link * 2 > in->text) return 1;
     if ((in->tag == T_UL || in->tag == T_OL || in->tag == T_TABLE || in->tag == T_DIV || in->tag == T_SECTION) &&
         class_weight(n) < 0 && in->commas < 10)
@@ -802,6 +844,19 @@ static const char *sniff_text(const char *s, size_t n)
     return NULL;
 }
 
+/* Start tags in the markup ("<" then a letter): an upper bound on the
+ * elements libxml2 will build, found with memchr before any allocation. */
+static size_t count_start_tags(const char *s, size_t n)
+{
+    size_t k = 0;
+    const char *p = s, *end = s + n;
+    while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+        p++;
+        if (p < end && isalpha((unsigned char)*p)) k++;
+    }
+    return k;
+}
+
 static void set_err(char *err, size_t errlen, const char *msg)
 {
     if (err && errlen) snprintf(err, errlen, "%s", msg);
@@ -853,6 +908,14 @@ parse_article_t *parse_article(const char *html, size_t len, const char *url, co
     if (why) { set_err(err, errlen, why); free(u); return NULL; }
     ulen = strip_svg(u, ulen);
     if (ulen > INT32_MAX) { set_err(err, errlen, "too large"); free(u); return NULL; }
+    size_t max_el = max_bytes / PARSE_HTML_BYTES_PER_ELEMENT_BUDGET;
+    if (max_el < 1000) max_el = 1000;
+    size_t nel = count_start_tags(u, ulen);
+    if (nel > max_el) {
+        if (err && errlen) snprintf(err, errlen, "too many elements (%zu, limit %zu)", nel, max_el);
+        free(u);
+        return NULL;
+    }
 
     xmlDoc *doc = htmlReadMemory(u, (int)ulen, url, "UTF-8",
                                  HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
@@ -863,6 +926,27 @@ parse_article_t *parse_article(const char *html, size_t len, const char *url, co
     xmlNode *root = xmlDocGetRootElement(doc);
     /* Work from <html>, not <body>: libxml2's recovery puts content that
      * follows a stray </body> or </html> next to the body, not in it. */
+    /* A stray <html> tag mid-page makes libxml2 start a second top-level
+     * element that holds the rest of the page: move such siblings' content
+     * into the first root, in order. */
+    if (root) {
+        xmlNode *sib = root->next;
+        while (sib) {
+            xmlNode *nx = sib->next;
+            if (sib->type == XML_ELEMENT_NODE) {
+                xmlNode *k = sib->children;
+                while (k) {
+                    xmlNode *kn = k->next;
+                    xmlUnlinkNode(k);
+                    xmlAddChild(root, k);
+                    k = kn;
+                }
+                xmlUnlinkNode(sib);
+                xmlFreeNode(sib);
+            }
+            sib = nx;
+        }
+    }
     xmlNode *body = root;
     if (!body) { xmlFreeDoc(doc); set_err(err, errlen, "no main text found (empty document)"); return NULL; }
     ctx_t c;
@@ -877,6 +961,10 @@ parse_article_t *parse_article(const char *html, size_t len, const char *url, co
     pass_boiler(&c);
     pass_stats(&c, 1);
     xmlNode *top = pick_top(&c);
+    if (getenv("X2_DEBUG")) {   /* X2TEMP */
+        fprintf(stderr, "top=%s class=%s id=%s text=%d score=%.1f ncands=%zu bodytext=%d\n", top->name, ph_attr(top, "class"), ph_attr(top, "id"), INFO(top)->text, INFO(top)->score, c.ncands, INFO(c.body)->text);
+        for (xmlNode *k = c.body; k; k = ph_next(k, c.body, 0)) if (k->type == XML_ELEMENT_NODE && k->_private && INFO(k)->text > 300) { int d = 0; for (xmlNode *q = k; q != c.body; q = q->parent) d++; if (d < 9) fprintf(stderr, "%*s%s.%s#%s text=%d ptext=%d link=%d\n", d*2, "", k->name, ph_attr(k,"class"), ph_attr(k,"id"), INFO(k)->text, INFO(k)->ptext, INFO(k)->link); }
+    }
 
     bb_t b;
     memset(&b, 0, sizeof b);
@@ -956,7 +1044,19 @@ parse_article_t *parse_article(const char *html, size_t len, const char *url, co
     a->byline = c.meta.byline; c.meta.byline = NULL;
     a->language = c.meta.language; c.meta.language = NULL;
     a->site_name = c.meta.site_name; c.meta.site_name = NULL;
-    a->published_at = c.meta.published;
+    a->published_at = c.meta.published.t;
+    a->published_tz = c.meta.published.tz;
+    a->published_tz_known = c.meta.published.tz_known;
+    a->modified_at = c.meta.modified.t;
+    a->description = c.meta.description; c.meta.description = NULL;
+    a->section = c.meta.section; c.meta.section = NULL;
+    a->image = c.meta.image; c.meta.image = NULL;
+    a->tags = c.meta.tags; c.meta.tags = NULL;
+    a->ntags = c.meta.ntags; c.meta.ntags = 0;
+    if (!a->language) {
+        const char *l = parse_lang_detect(a->text);
+        if (l) { a->language = nm_strdup(l); a->language_detected = 1; }
+    }
     parse_meta_free(&c.meta);
     return a;
 }
@@ -967,6 +1067,9 @@ void parse_article_destroy(parse_article_t **a_p)
     parse_article_t *a = *a_p;
     free(a->url); free(a->canonical_url); free(a->title); free(a->byline);
     free(a->language); free(a->site_name); free(a->text);
+    free(a->description); free(a->section); free(a->image);
+    for (size_t i = 0; i < a->ntags; i++) free(a->tags[i]);
+    free(a->tags);
     free_blocks(a->blocks, a->nblocks);
     free(a);
     *a_p = NULL;
@@ -975,6 +1078,17 @@ void parse_article_destroy(parse_article_t **a_p)
 static json_t *str_or_null(const char *s)
 {
     return s ? json_string(s) : json_null();
+}
+
+/* "2025-04-17T08:30:00+08:00": the instant in the page's own offset. */
+static void local_iso(int64_t t, int tz, char *buf, size_t buflen)
+{
+    char u[32];
+    parse_date_iso(t + (int64_t)tz * 60, u, sizeof u);   /* "...Z" of the shifted clock */
+    size_t l = strlen(u);
+    if (l && u[l - 1] == 'Z') u[l - 1] = 0;
+    int a = tz < 0 ? -tz : tz;
+    snprintf(buf, buflen, "%s%c%02d:%02d", u, tz < 0 ? '-' : '+', a / 60, a % 60);
 }
 
 json_t *parse_article_to_json(const parse_article_t *a)
@@ -1003,6 +1117,27 @@ json_t *parse_article_to_json(const parse_article_t *a)
     }
     json_object_set_new(o, "blocks", bl);
     json_object_set_new(o, "word_count", json_integer(a->word_count));
+    /* additions beyond the contract */
+    if (a->published_at && a->published_tz_known) {
+        char buf[40];
+        local_iso(a->published_at, a->published_tz, buf, sizeof buf);
+        json_object_set_new(o, "published_at_local", json_string(buf));
+    } else {
+        json_object_set_new(o, "published_at_local", json_null());
+    }
+    if (a->modified_at) {
+        char buf[32];
+        parse_date_iso(a->modified_at, buf, sizeof buf);
+        json_object_set_new(o, "modified_at", json_string(buf));
+    } else {
+        json_object_set_new(o, "modified_at", json_null());
+    }
+    json_object_set_new(o, "description", str_or_null(a->description));
+    json_object_set_new(o, "section", str_or_null(a->section));
+    json_t *tg = json_array();
+    for (size_t i = 0; i < a->ntags; i++) json_array_append_new(tg, json_string(a->tags[i]));
+    json_object_set_new(o, "tags", tg);
+    json_object_set_new(o, "image", str_or_null(a->image));
     return o;
 }
 

@@ -31,6 +31,14 @@ typedef struct {
     parse_block_t *blocks;
     size_t nblocks;
     int word_count;              /* whitespace-separated words of text */
+    /* additions beyond the DESIGN.md contract */
+    int published_tz;            /* UTC offset (minutes) the page wrote with the date */
+    int published_tz_known;      /* 0: offset unknown (published_at is then a UTC day or instant) */
+    int64_t modified_at;         /* unix seconds UTC, 0 if unknown */
+    char *description, *section, *image;   /* summary the page gives, section, lead image URL; NULL if unknown */
+    char **tags;                 /* topic tags/keywords the page declares */
+    size_t ntags;
+    int language_detected;       /* 1: language came from the text, the page declared none */
 } parse_article_t;
 
 typedef struct {
@@ -40,6 +48,12 @@ typedef struct {
 
 #define PARSE_HTML_MAX_BYTES (8u * 1024 * 1024)
 #define PARSE_HTML_MAX_DEPTH 512
+/* The per-document memory budget: at most one element per this many bytes
+ * of the size cap (8 MiB -> ~840,000 elements, ~130 MB of libxml2 tree at
+ * worst). Start tags are counted on the bytes before parsing, so a page of
+ * millions of tiny elements is refused before libxml2 allocates anything;
+ * real pages have one element per 30-100 bytes and stay far below. */
+#define PARSE_HTML_BYTES_PER_ELEMENT_BUDGET 10u
 
 /* Extract the article from an HTML page. Returns NULL with a reason in err
  * when the input is not an article page: too large, not HTML (binary, JSON,
@@ -52,7 +66,9 @@ void parse_article_destroy(parse_article_t **a_p);
 
 /* The DESIGN.md `newsmill extract` JSON object (url, canonical_url, title,
  * byline, published_at (ISO 8601 or null), language, site_name, text, blocks,
- * word_count). New reference, owned by the caller. */
+ * word_count), plus fields beyond the contract: published_at_local (ISO 8601
+ * with the page's UTC offset, when it gave one), modified_at, description,
+ * section, tags, image. New reference, owned by the caller. */
 json_t *parse_article_to_json(const parse_article_t *a);
 
 /* Render as "text" (title, blank line, text) or "markdown" (# title, then

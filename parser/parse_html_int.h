@@ -29,10 +29,25 @@ char *ph_clean(const char *s);
 /* n's collapsed text (capped), malloc'd, or NULL if blank. */
 char *ph_text(const xmlNode *n, size_t cap);
 
+/* A short line that is a date, maybe labelled ("Updated on 03/10/2023",
+ * "- Mar 27, 2024"): its day as unix seconds, else 0. At most 90 bytes. */
+int64_t ph_date_line(const char *s);
+
+typedef struct {
+    int64_t t;        /* unix seconds UTC, 0 if unknown */
+    int tz;           /* UTC offset in minutes written with the date */
+    int tz_known;
+} parse_stamp_t;
+
 typedef struct {
     char *title, *h1, *byline, *language, *site_name, *canonical, *description, *body;
-    int64_t published;
+    parse_stamp_t published, modified;
+    char *image, *section;       /* lead image URL (absolute), section; NULL if unknown */
+    char **tags;                 /* article:tag, keywords, JSON-LD keywords (deduplicated, capped) */
+    size_t ntags;
 } parse_meta_t;
+
+#define PARSE_MAX_TAGS 32
 
 /* Collect metadata from the whole document (call before boilerplate removal). */
 void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m);

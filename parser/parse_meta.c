@@ -136,26 +136,126 @@ static const char *ld_str(json_t *o, const char *key)
 }
 
 /* "name" of a string | object | array of them; names joined with ", ". */
+/* The object with this @id in the document's @graph (WordPress/Yoast write
+ * "author": {"@id": ...} and the Person elsewhere). Bounded scan. */
+static json_t *ld_by_id(json_t *doc, const char *id)
+{
+    json_t *g = json_is_object(doc) ? json_object_get(doc, "@graph") : doc;
+    if (!json_is_array(g) || !id) return NULL;
+    for (size_t i = 0; i < json_array_size(g) && i < 64; i++) {
+        json_t *o = json_array_get(g, i);
+        const char *oid = json_is_object(o) ? json_string_value(json_object_get(o, "@id")) : NULL;
+        if (oid && strcmp(oid, id) == 0) return o;
+    }
+    return NULL;
+}
+
+static _Thread_local json_t *ld_doc;   /* the JSON-LD document being read (for @id references); set around ld_names calls */
+
 static char *ld_names(json_t *v, int orgs)
 {
     nm_buf_t b;
     nm_buf_init(&b, 1024);
-    size_t n = json_is_array(v) ? json_array_size(v) : 1;
+    size_t n = json_is_array(v) ? json_array_size(v) : 1, nn = 0;
+    const char *names[8];
     for (size_t i = 0; i < n && i < 8; i++) {
         json_t *e = json_is_array(v) ? json_array_get(v, i) : v;
+        if (json_is_object(e) && !json_object_get(e, "name") && ld_doc) {
+            json_t *r = ld_by_id(ld_doc, json_string_value(json_object_get(e, "@id")));
+            if (r) e = r;
+        }
         const char *type = json_is_object(e) ? ld_str(e, "@type") : NULL;
         int is_org = type && strcmp(type, "Person") != 0;
         if (is_org != orgs) continue;
         const char *s = json_is_string(e) ? json_string_value(e) : ld_str(e, "name");
         if (!s || !*s || strncmp(s, "http", 4) == 0) continue;
-        if (b.len) nm_buf_puts(&b, ", ");
-        nm_buf_puts(&b, s);
+        names[nn++] = s;
+    }
+    /* "A and B"; "A, B, C" (the common bylines' style) */
+    for (size_t i = 0; i < nn; i++) {
+        int dup = 0;
+        for (size_t k = 0; k < i; k++) dup |= strcmp(names[k], names[i]) == 0;
+        if (dup) continue;
+        if (b.len) nm_buf_puts(&b, nn == 2 ? " and " : ", ");
+        nm_buf_puts(&b, names[i]);
     }
     nm_buf_append(&b, "", 0);
     char *r = NULL;
     set_once(&r, b.data);
     nm_buf_free(&b);
     return r;
+}
+
+/* Add comma-separated tags (trimmed, deduplicated case-insensitively, capped). */
+static void add_tags(parse_meta_t *m, const char *list)
+{
+    if (!list) return;
+    const char *p = list;
+    while (*p && m->ntags < PARSE_MAX_TAGS) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n > 0 && n < 100) {
+            char buf[104];
+            memcpy(buf, p, n);
+            buf[n] = 0;
+            char *t = ph_clean(buf);
+            int dup = !t;
+            for (size_t i = 0; t && i < m->ntags && !dup; i++) dup = strcasecmp(m->tags[i], t) == 0;
+            if (dup) free(t);
+            else {
+                if (!m->tags) m->tags = nm_calloc(PARSE_MAX_TAGS, sizeof *m->tags);
+                m->tags[m->ntags++] = t;
+            }
+        }
+        if (!e) break;
+        p = e + 1;
+    }
+}
+
+static void ld_tags(parse_meta_t *m, json_t *v)
+{
+    if (json_is_string(v)) add_tags(m, json_string_value(v));
+    else if (json_is_array(v))
+        for (size_t i = 0; i < json_array_size(v) && i < PARSE_MAX_TAGS; i++)
+            if (json_is_string(json_array_get(v, i))) add_tags(m, json_string_value(json_array_get(v, i)));
+}
+
+/* image: a URL string, an ImageObject, or an array of either */
+static const char *ld_image(json_t *v)
+{
+    if (json_is_array(v)) v = json_array_get(v, 0);
+    if (json_is_string(v)) return json_string_value(v);
+    if (json_is_object(v)) {
+        const char *u = ld_str(v, "url");
+        return u ? u : ld_str(v, "contentUrl");
+    }
+    return NULL;
+}
+
+/* Next character of a title for a loose comparison: ASCII lower-case,
+ * curly quotes and dashes as their ASCII forms, runs of space as one. */
+static int loose_next(const char **pp)
+{
+    const unsigned char *p = (const unsigned char *)*pp;
+    int c;
+    if (!*p) return 0;
+    if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0x98 || p[2] == 0x99)) { c = '\''; p += 3; }
+    else if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0x9C || p[2] == 0x9D)) { c = '"'; p += 3; }
+    else if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0x93 || p[2] == 0x94)) { c = '-'; p += 3; }
+    else if (isspace(*p)) { while (isspace(*p)) p++; c = ' '; }
+    else { c = tolower(*p); p++; }
+    *pp = (const char *)p;
+    return c;
+}
+
+static int loose_eq(const char *a, const char *b)
+{
+    if (!a || !b) return 0;
+    for (;;) {
+        int x = loose_next(&a), y = loose_next(&b);
+        if (x != y) return 0;
+        if (!x) return 1;
+    }
 }
 
 /* ---- title cleanup ---- */
@@ -224,7 +324,9 @@ static int date_prio(const char *key)
         {"dcterms.created", 4}, {"dc.date", 4}, {"date", 4}, {"article_date_original", 4},
         {"og:article:published_time", 1}, {"article:published", 2}, {"datecreated", 5},
         {"timestamp", 6}, {"article:modified_time", 8}, {"datemodified", 8},
-        {"og:updated_time", 9}, {"last-modified", 9}, {NULL, 0}};
+        {"og:updated_time", 9}, {"last-modified", 9}, {"published", 3}, {"date_published", 3},
+        {"article:published_date", 2}, {"dcterms.issued", 3}, {"citation_publication_date", 3},
+        {"citation_date", 4}, {"dcterms.date", 4}, {"dcterms.modified", 9}, {"dc.date.modified", 9}, {NULL, 0}};
     for (int i = 0; keys[i].key; i++)
         if (strcasecmp(key, keys[i].key) == 0) return keys[i].prio;
     return 0;
@@ -299,7 +401,16 @@ static char *strip_by(char *s)
 {
     if (!s) return NULL;
     const char *p = s;
-    if (strncasecmp(p, "by ", 3) == 0) p += 3;
+    /* "Written By: X", "Text by X", "Posted by: X", "Reviewed by X": a label
+     * of at most three words ending in "by" */
+    for (const char *q = s; *q && q - s < 32; q++) {
+        if ((q == s || q[-1] == ' ') && strncasecmp(q, "by", 2) == 0 && (q[2] == ' ' || q[2] == ':')) {
+            if (count_words(s, (size_t)(q - s)) <= 2) { p = q + 2; while (*p == ':' || *p == ' ') p++; }
+            break;
+        }
+    }
+    if (p != s) ;
+    else if (strncasecmp(p, "by ", 3) == 0) p += 3;
     else if (strncasecmp(p, "by:", 3) == 0) p += 3;
     else if (strncasecmp(p, "written by ", 11) == 0) p += 11;
     else if (strncasecmp(p, "posted by ", 10) == 0) p += 10;
@@ -330,12 +441,16 @@ static int looks_like_author_el(const xmlNode *n)
 {
     const char *ip = ph_attr(n, "itemprop"), *rel = ph_attr(n, "rel"), *c = ph_attr(n, "class");
     if ((ip && strcmp(ip, "author") == 0) || (rel && strcmp(rel, "author") == 0)) return 1;
-    if (!c) return 0;
+    if (strcmp((const char *)n->name, "a") == 0) {
+        const char *href = ph_attr(n, "href");
+        if (href && (strstr(href, "/author/") || strstr(href, "/authors/"))) return 1;
+    }
+    if (!c || (!strcasestr(c, "author") && !strcasestr(c, "byline"))) return 0;
     if (strcasestr(c, "avatar") || strcasestr(c, "bio") || strcasestr(c, "image") || strcasestr(c, "img") ||
         strcasestr(c, "photo") || strcasestr(c, "about") || strcasestr(c, "box") || strcasestr(c, "label") ||
         strcasestr(c, "title") || strcasestr(c, "date"))
         return 0;
-    return strcasestr(c, "author") != NULL || strcasestr(c, "byline") != NULL;
+    return 1;
 }
 
 /* A byline as shown: "By Jane Doe" -> "Jane Doe"; NULL unless it looks like names. */
@@ -365,7 +480,14 @@ static char *clean_author(char *t)
     while (*t == ' ') memmove(t, t + 1, strlen(t));
     t = strip_by(t);
     if (!t) return NULL;
-    if (ci_eq(t, "the author") || strchr(t, '*') || ci_eq(t, "admin") || ci_eq(t, "staff")) { free(t); return NULL; }
+    size_t tl0 = strlen(t);
+    static const char *not_names[] = {"the author", "admin", "staff", "updated", "published", "posted", "written",
+                                      "reviewed", "edited", "author", "authors", "by", "share", "follow", "name", "website",
+                                      "advertiser disclosure", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "contributor", NULL};
+    int bad = strchr(t, '*') != NULL || (tl0 >= 3 && strcasecmp(t + tl0 - 3, " by") == 0) ||
+              (tl0 >= 5 && strcasecmp(t + tl0 - 5, " says") == 0) || strncasecmp(t, "authors of", 10) == 0;
+    for (int i = 0; not_names[i] && !bad; i++) bad = ci_eq(t, not_names[i]);
+    if (bad) { free(t); return NULL; }
     size_t w = count_words(t, strlen(t));
     if (w < 1 || w > 8 || strlen(t) > 80 || strstr(t, "http") || strchr(t, '@') || strchr(t, '|') ||
         ci_eq(t, "by") || ci_eq(t, "author") || !(isalpha((unsigned char)t[0]) || (unsigned char)t[0] >= 0x80)) {
@@ -394,6 +516,137 @@ static int64_t date_from_url(const char *url)
     return 0;
 }
 
+/* The name inside a byline element: itemprop=name, else the first link
+ * that reads as a name (bylines link to author pages), else the first text
+ * that does, else the whole text. Taking one piece avoids gluing the name to
+ * a job title, a bio or the date shown next to it. */
+static char *author_from_el(xmlNode *n)
+{
+    xmlNode *a = NULL;
+    int steps = 0;
+    for (xmlNode *k = n->children; k && steps < 200; k = ph_next(k, n, 0), steps++) {
+        if (k->type != XML_ELEMENT_NODE) continue;
+        const char *kp = ph_attr(k, "itemprop");
+        if (kp && strcmp(kp, "name") == 0) return clean_author(ph_text(k, 256));
+        if (!a && strcmp((const char *)k->name, "a") == 0) a = k;
+    }
+    char *t = a ? clean_author(ph_text(a, 256)) : NULL;
+    if (t) return t;
+    if (strcmp((const char *)n->name, "a") == 0) return clean_author(ph_text(n, 256));
+    steps = 0;
+    for (xmlNode *k = n->children; k && steps < 200; k = ph_next(k, n, 0), steps++) {
+        if (k->type != XML_TEXT_NODE || !k->content) continue;
+        t = clean_author(ph_clean((const char *)k->content));
+        if (t) return t;
+    }
+    return clean_author(ph_text(n, 256));
+}
+
+/* The UTC offset written in a date string ("...T21:00:00-04:00", "+0530",
+ * "Z", "GMT"), in minutes; 0 when the string names none. Keeping it lets the
+ * publication day be the publisher's day, not UTC's. */
+static int tz_of(const char *s, int *off)
+{
+    for (const char *p = s; *p; p++) {
+        if (!(isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) && p[2] == ':' &&
+              isdigit((unsigned char)p[3]) && isdigit((unsigned char)p[4])))
+            continue;
+        const char *q = p + 5;
+        while (*q == ':' || *q == '.' || *q == ',' || isdigit((unsigned char)*q)) q++;
+        while (*q == ' ') q++;
+        if (*q == 'Z' || strncmp(q, "GMT", 3) == 0 || strncmp(q, "UTC", 3) == 0) {
+            q += *q == 'Z' ? 1 : 3;
+            if (*q != '+' && *q != '-') { *off = 0; return 1; }
+        }
+        if ((*q == '+' || *q == '-') && isdigit((unsigned char)q[1]) && isdigit((unsigned char)q[2])) {
+            int sign = *q == '-' ? -1 : 1, h = (q[1] - '0') * 10 + (q[2] - '0'), mi = 0;
+            const char *r = q + 3;
+            if (*r == ':') r++;
+            if (isdigit((unsigned char)r[0]) && isdigit((unsigned char)r[1])) mi = (r[0] - '0') * 10 + (r[1] - '0');
+            if (h > 14 || mi > 59) return 0;
+            *off = sign * (h * 60 + mi);
+            return 1;
+        }
+        return 0;
+    }
+    return 0;
+}
+
+static int stamp_parse(const char *s, parse_stamp_t *st)
+{
+    int64_t t;
+    if (!s || parse_date(s, &t) != 0 || t <= 0) return -1;
+    st->t = t;
+    st->tz_known = tz_of(s, &st->tz);
+    if (!st->tz_known) st->tz = 0;
+    return 0;
+}
+
+/* The calendar day in the stamp's own time zone (UTC when unknown). */
+static int64_t local_day(const parse_stamp_t *s)
+{
+    int64_t t = s->t + (s->tz_known ? (int64_t)s->tz * 60 : 0);
+    return t >= 0 ? t / 86400 : (t - 86399) / 86400;
+}
+
+/* Numeric dates parse_date leaves alone: "18.12.2025", "2025年12月18日",
+ * "12/18/2025" (only when the order is unambiguous). */
+static int64_t numeric_date(const char *t)
+{
+    int a, b, y;
+    char buf[48];
+    const char *p = t;
+    while (*p && !isdigit((unsigned char)*p)) p++;
+    if (sscanf(p, "%4d\xE5\xB9\xB4%2d\xE6\x9C\x88%2d", &y, &a, &b) == 3) {
+        snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, a, b);
+    } else if (sscanf(p, "%2d.%2d.%4d", &a, &b, &y) == 3 && y >= 1995) {
+        snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, b, a);
+    } else if (sscanf(p, "%2d/%2d/%4d", &a, &b, &y) == 3 && y >= 1995 && (a > 12) != (b > 12)) {
+        snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, a > 12 ? b : a, a > 12 ? a : b);
+    } else {
+        return 0;
+    }
+    int64_t v;
+    return parse_date(buf, &v) == 0 ? v : 0;
+}
+
+/* A short visible text that is a date, maybe with a label ("Published on",
+ * "Last updated:", "- "): its day, or 0. Cheap rejection first: a year. */
+static int64_t visible_date(const char *s, size_t len, int *updated)
+{
+    if (len > 90) return 0;
+    int year = 0;
+    for (size_t i = 0; i + 3 < len; i++)
+        if ((s[i] == '1' && s[i + 1] == '9') || (s[i] == '2' && s[i + 1] == '0'))
+            if (isdigit((unsigned char)s[i + 2]) && isdigit((unsigned char)s[i + 3]) &&
+                (i == 0 || !isdigit((unsigned char)s[i - 1])) && !isdigit((unsigned char)s[i + 4])) { year = 1; break; }
+    if (!year) return 0;
+    char buf[96];
+    size_t k = 0;
+    for (size_t i = 0; i < len && k + 1 < sizeof buf; i++)
+        buf[k++] = isspace((unsigned char)s[i]) ? ' ' : s[i];
+    buf[k] = 0;
+    char *p = buf;
+    while (*p == ' ' || *p == '-' || *p == '|' || *p == '/' || *p == '(' || *p == ',') p++;
+    *updated = strcasestr(p, "updat") != NULL || strcasestr(p, "modif") != NULL || strcasestr(p, "revised") != NULL;
+    int64_t v = date_from_text(p);
+    if (!v) v = numeric_date(p);
+    /* "Last Updated: 2025-02-22", "Posted by X on May 5, 2025": retry from
+     * each of the first word starts (bounded: short text, few tries) */
+    for (int tries = 0; !v && *p && tries < 8; tries++) {
+        while (*p && *p != ' ') p++;
+        while (*p == ' ') p++;
+        if (*p) v = date_from_text(p);
+    }
+    return v;
+}
+
+int64_t ph_date_line(const char *s)
+{
+    int upd;
+    return s ? visible_date(s, strlen(s), &upd) : 0;
+}
+
 void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
 {
     memset(m, 0, sizeof *m);
@@ -402,8 +655,16 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
     char *og_title = NULL, *tw_title = NULL, *html_title = NULL, *ld_headline = NULL, *ld_author = NULL;
     char *meta_author = NULL, *dom_author = NULL, *og_url = NULL, *og_site = NULL, *ld_site = NULL;
     char *ld_org_author = NULL, *ld_lang = NULL, *meta_lang = NULL, *time_dt = NULL;
-    int64_t ld_date = 0, meta_date = 0, dom_date = 0;
-    int meta_date_prio = 100, nld = 0, nh1 = 0;
+    parse_stamp_t ld_date = {0}, ld_mod = {0}, meta_date = {0}, meta_mod = {0}, time_date = {0};
+    int64_t dom_date = 0, vis_before = 0, vis_after = 0;
+    int meta_date_prio = 100, meta_mod_prio = 100, nld = 0, nh1 = 0;
+    /* visible dates are placed relative to the first h1, in non-blank text nodes */
+    long ntext = 0, h1_at = -1, vis_before_at = -1000, upd_label_at = -1000;
+    int vis_before_upd = 0, vis_after_upd = 0;
+    char *tw_author = NULL, *text_author = NULL, tw_author_slot = 0, *meta_image = NULL, *ld_image_url = NULL;
+    int kw_from_ld = 0;
+    char *h1s[8] = {0};   /* h1s[0] unused: the first h1 is m->h1 */
+    long by_label_at = -1000;
 
     const char *lang = ph_attr(root, "lang");
     if (!lang) lang = ph_attr(root, "xml:lang");
@@ -411,7 +672,39 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
 
     for (xmlNode *n = root; n;) {
         int skip = 0;
-        if (n->type != XML_ELEMENT_NODE) { n = ph_next(n, root, 1); continue; }
+        if (n->type != XML_ELEMENT_NODE) {
+            if (n->type == XML_TEXT_NODE && n->content) {
+                const char *tx = (const char *)n->content;
+                while (isspace((unsigned char)*tx)) tx++;
+                if (*tx) {
+                    ntext++;
+                    size_t tl = strlen(tx);
+                    int upd = 0;
+                    int64_t v = tl <= 90 && (h1_at < 0 || (!vis_after && ntext - h1_at <= 40)) ? visible_date(tx, tl, &upd) : 0;
+                    upd = upd || ntext - upd_label_at <= 2;
+                    /* a visible byline near the headline: "By X", or a "Written by" label and X next */
+                    if (!text_author && tl < 80 && (h1_at < 0 || ntext - h1_at <= 60)) {
+                        if (ntext - by_label_at == 1) {
+                            text_author = clean_author(ph_clean(tx));
+                        } else if (strncasecmp(tx, "by", 2) == 0 || strcasestr(tx, " by")) {
+                            char *cl = ph_clean(tx);
+                            size_t cll = cl ? strlen(cl) : 0;
+                            if (cl && cll < 24 && (strcasecmp(cl + cll - 2, "by") == 0 || strcasecmp(cl + (cll > 3 ? cll - 3 : 0), "by:") == 0))
+                                by_label_at = ntext;
+                            else if (cl && count_words(cl, cll) <= 8 && (strncasecmp(cl, "by ", 3) == 0 || strncasecmp(cl, "written by", 10) == 0 ||
+                                     strncasecmp(cl, "posted by", 9) == 0))
+                                text_author = clean_author(nm_strdup(cl));
+                            free(cl);
+                        }
+                    }
+                    if (v && h1_at < 0) { vis_before = v; vis_before_at = ntext; vis_before_upd = upd; }
+                    else if (v) { vis_after = v; vis_after_upd = upd; }
+                    else if (tl < 40 && (strcasestr(tx, "updated") || strcasestr(tx, "modified"))) upd_label_at = ntext;
+                }
+            }
+            n = ph_next(n, root, 1);
+            continue;
+        }
         const char *name = (const char *)n->name;
         if (strcmp(name, "meta") == 0) {
             const char *key = ph_attr(n, "property");
@@ -424,6 +717,19 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
                 if (strcasecmp(key, "og:title") == 0) set_once(&og_title, content);
                 else if (strcasecmp(key, "twitter:title") == 0) set_once(&tw_title, content);
                 else if (strcasecmp(key, "og:site_name") == 0) set_once(&og_site, content);
+                else if (strcasecmp(key, "og:image") == 0 || strcasecmp(key, "og:image:url") == 0 ||
+                         strcasecmp(key, "og:image:secure_url") == 0 || strcasecmp(key, "twitter:image") == 0 ||
+                         strcasecmp(key, "twitter:image:src") == 0) set_once(&meta_image, content);
+                else if (strcasecmp(key, "article:section") == 0 || strcasecmp(key, "parsely-section") == 0 ||
+                         strcasecmp(key, "section") == 0) set_once(&m->section, content);
+                else if (strcasecmp(key, "article:tag") == 0 || strcasecmp(key, "news_keywords") == 0 ||
+                         strcasecmp(key, "keywords") == 0 || strcasecmp(key, "parsely-tags") == 0) {
+                    if (!kw_from_ld) add_tags(m, content);
+                }
+                else if (strncasecmp(key, "twitter:label", 13) == 0 && strcasestr(content, "written by"))
+                    tw_author_slot = key[13];
+                else if (strncasecmp(key, "twitter:data", 12) == 0 && tw_author_slot && key[12] == tw_author_slot)
+                    set_once(&tw_author, content);
                 else if (strcasecmp(key, "og:url") == 0) set_once(&og_url, content);
                 else if (strcasecmp(key, "og:locale") == 0 || strcasecmp(key, "content-language") == 0 ||
                          strcasecmp(key, "language") == 0 || strcasecmp(key, "dc.language") == 0) set_once(&meta_lang, content);
@@ -434,10 +740,13 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
                     if (strncmp(content, "http", 4) != 0 && content[0] != '@') set_once(&meta_author, content);
                 } else {
                     int pr = date_prio(key);
-                    int64_t t;
-                    if (pr && pr < meta_date_prio && parse_date(content, &t) == 0 && t > 0) {
-                        meta_date = t;
+                    parse_stamp_t st;
+                    if (pr && pr < 8 && pr < meta_date_prio && stamp_parse(content, &st) == 0) {
+                        meta_date = st;
                         meta_date_prio = pr;
+                    } else if (pr >= 8 && pr < meta_mod_prio && stamp_parse(content, &st) == 0) {
+                        meta_mod = st;
+                        meta_mod_prio = pr;
                     }
                 }
             }
@@ -465,16 +774,21 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
                 if (art) {
                     if (!ld_headline) set_once(&ld_headline, ld_str(art, "headline"));
                     if (!ld_headline && rank >= 2) set_once(&ld_headline, ld_str(art, "name"));
+                    ld_doc = j;
                     if (!ld_author) ld_author = ld_names(json_object_get(art, "author"), 0);
                     if (!ld_author) ld_author = ld_names(json_object_get(art, "creator"), 0);
                     if (!ld_org_author) ld_org_author = ld_names(json_object_get(art, "author"), 1);
+                    ld_doc = NULL;
                     const char *d = ld_str(art, "datePublished");
                     if (!d) d = ld_str(art, "dateCreated");
-                    int64_t t;
-                    if (!ld_date && d && parse_date(d, &t) == 0 && t > 0) ld_date = t;
+                    if (!ld_date.t && d) stamp_parse(d, &ld_date);
+                    if (!ld_mod.t) stamp_parse(ld_str(art, "dateModified"), &ld_mod);
                     json_t *pub = json_object_get(art, "publisher");
                     if (!ld_site && json_is_object(pub)) set_once(&ld_site, ld_str(pub, "name"));
                     set_once(&ld_lang, ld_str(art, "inLanguage"));
+                    if (!ld_image_url) set_once(&ld_image_url, ld_image(json_object_get(art, "image")));
+                    if (!m->section) set_once(&m->section, ld_str(art, "articleSection"));
+                    if (!m->ntags && json_object_get(art, "keywords")) { ld_tags(m, json_object_get(art, "keywords")); kw_from_ld = m->ntags > 0; }
                     const char *body = ld_str(art, "articleBody");
                     if (body && rank >= 2 && !m->body) m->body = nm_strdup(body);
                 }
@@ -487,22 +801,17 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
             if (dt && (!time_dt || ph_attr(n, "pubdate"))) { free(time_dt); time_dt = nm_strdup(dt); }
         } else if (strcmp(name, "h1") == 0) {
             if (!m->h1) m->h1 = ph_text(n, META_TEXT_CAP);
+            else if (nh1 < 8) h1s[nh1] = ph_text(n, META_TEXT_CAP);
+            if (h1_at < 0) h1_at = ntext;
             nh1++;
-        } else if (!dom_date && (class_has(n, "date") || class_has(n, "time") || class_has(n, "publish") ||
-                                 class_has(n, "posted")) && n->children) {
+        } else if (!dom_date && n->children && ph_attr(n, "class") &&
+                   (class_has(n, "date") || class_has(n, "time") || class_has(n, "publish") || class_has(n, "posted"))) {
             char *t = ph_text(n, 200);
             dom_date = date_from_text(t);
             free(t);
         }
         if (!dom_author && n->type == XML_ELEMENT_NODE && !skip && looks_like_author_el(n)) {
-            /* itemprop=author often wraps itemprop=name */
-            xmlNode *src = n;
-            for (xmlNode *k = n->children; k; k = ph_next(k, n, 0)) {
-                const char *kp = k->type == XML_ELEMENT_NODE ? ph_attr(k, "itemprop") : NULL;
-                if (kp && strcmp(kp, "name") == 0) { src = k; break; }
-            }
-            char *t = clean_author(ph_text(src, 256));
-            if (t) dom_author = t;
+            dom_author = author_from_el(n);
         }
         n = ph_next(n, root, skip);
     }
@@ -512,44 +821,104 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
      * each stripped of the site name. */
     const char *site = og_site ? og_site : ld_site;
     char *title = ld_headline ? ld_headline : og_title ? og_title : tw_title ? tw_title : html_title;
+    /* Several h1s (a logo, a section name, the headline): the headline is
+     * the one the page's title or og:title contains. */
+    if (nh1 > 1 && m->h1) {
+        const char *meta_t = og_title ? og_title : html_title ? html_title : ld_headline;
+        char *pick = NULL;
+        for (int k = 0; k < 8 && k < nh1 && meta_t; k++) {
+            char *h = k == 0 ? m->h1 : h1s[k];
+            if (h && count_words(h, strlen(h)) >= 2 && strcasestr(meta_t, h) && (!pick || strlen(h) > strlen(pick)))
+                pick = h;
+        }
+        if (pick) {
+            if (pick != m->h1) { char *t = m->h1; m->h1 = nm_strdup(pick); free(t); }
+            nh1 = 1;
+        }
+    }
+    for (int k = 1; k < 8; k++) free(h1s[k]);
     if (m->h1 && nh1 == 1 && count_words(m->h1, strlen(m->h1)) >= 2 && strlen(m->h1) < 300 &&
         !(site && ci_eq(m->h1, site))) {
         m->title = nm_strdup(m->h1);
+        /* an all-caps h1 (typed for looks) with the same headline in the
+         * metadata in ordinary case: the metadata's form */
+        int lower = 0;
+        for (const char *p = m->h1; *p && !lower; p++) lower = islower((unsigned char)*p);
+        for (int k = 0; k < 3 && !lower; k++) {
+            const char *cand = k == 0 ? og_title : k == 1 ? ld_headline : html_title;
+            if (!cand) continue;
+            char *st = nm_strdup(cand);
+            strip_site(st, site, NULL);
+            if (strcmp(st, m->h1) != 0 && loose_eq(st, m->h1)) { free(m->title); m->title = st; break; }
+            free(st);
+        }
     } else if (title || m->h1) {
         m->title = nm_strdup(title ? title : m->h1);
         strip_site(m->title, site, m->h1);
     }
+    /* entities escaped twice survive one parse: "&#8230;", "&amp;#8217;" */
+    for (int k = 0; k < 2 && m->title && strchr(m->title, '&'); k++) decode_entities(m->title);
     m->site_name = site ? nm_strdup(site) : NULL;
     /* a person named in JSON-LD, else the visible byline, else meta tags, else an organisation */
     if (ld_author) m->byline = clean_author(nm_strdup(ld_author));
+    /* a login name ("jsmith", "andrew.keaveney") in the markup, a full name on the page: the page */
+    const char *shown = dom_author ? dom_author : text_author;
+    if (m->byline && !strchr(m->byline, ' ') && shown && strchr(shown, ' ')) {
+        free(m->byline);
+        m->byline = nm_strdup(shown);
+    }
     if (!m->byline && dom_author) m->byline = nm_strdup(dom_author);
+    if (!m->byline && tw_author) m->byline = clean_author(nm_strdup(tw_author));
+    if (!m->byline && text_author) m->byline = nm_strdup(text_author);
     if (!m->byline && meta_author) m->byline = clean_author(nm_strdup(meta_author));
     if (!m->byline && ld_org_author) m->byline = nm_strdup(ld_org_author);
     if (!m->language) m->language = ld_lang ? nm_strdup(ld_lang) : meta_lang ? nm_strdup(meta_lang) : NULL;
     if (m->language) for (char *p = m->language; *p; p++) if (*p == '_') *p = '-';
-    int64_t t = 0;
-    if (ld_date) m->published = ld_date;
-    else if (meta_date && meta_date_prio < 8) m->published = meta_date;
-    else if (time_dt && parse_date(time_dt, &t) == 0 && t > 0) m->published = t;
-    else if (meta_date) m->published = meta_date;
-    else if (dom_date) m->published = dom_date;
-    else m->published = date_from_url(url);
+    /* Dates: the structured published date, unless the page shows readers
+     * another one next to the headline (often "Updated <date>"): the shown
+     * date is the one people cite, and when it matches a structured date we
+     * keep that one's time and zone. */
+    if (time_dt) stamp_parse(time_dt, &time_date);
+    parse_stamp_t pub = ld_date.t ? ld_date : meta_date.t ? meta_date : time_date;
+    parse_stamp_t mod = ld_mod.t ? ld_mod : meta_mod;
+    int64_t vis = vis_after ? vis_after : (h1_at >= 0 && h1_at - vis_before_at <= 15 ? vis_before : 0);
+    int vis_upd = vis_after ? vis_after_upd : vis_before_upd;
+    parse_stamp_t vst = {vis, 0, 0};
+    if (vis && vis_upd && pub.t) m->published = pub;   /* "Updated <date>": published_at stays the first publication */
+    else if (vis && pub.t && local_day(&pub) == local_day(&vst)) m->published = pub;
+    else if (vis && mod.t && local_day(&mod) == local_day(&vst)) m->published = mod;
+    else if (vis) m->published = vst;
+    else if (pub.t) m->published = pub;
+    else if (mod.t) m->published = mod;
+    else if (dom_date) m->published.t = dom_date;
+    else m->published.t = date_from_url(url);
+    m->modified = mod;
 
+    const char *img = meta_image ? meta_image : ld_image_url;
+    if (img) {
+        char *abs = url ? nm_url_resolve(url, img) : nm_strdup(img);
+        if (abs && nm_url_is_http(abs)) m->image = abs;
+        else free(abs);
+    }
     if (!m->canonical && og_url) { m->canonical = og_url; og_url = NULL; }
     if (m->canonical) {
         char *abs = url ? nm_url_resolve(url, m->canonical) : nm_strdup(m->canonical);
         free(m->canonical);
-        m->canonical = abs && nm_url_is_http(abs) ? abs : NULL;
-        if (!m->canonical) free(abs);
+        /* the article's identity: also drop tracking parameters, fragments, default ports */
+        m->canonical = abs && nm_url_is_http(abs) ? nm_url_canonical(abs) : NULL;
+        free(abs);
     }
     free(og_title); free(tw_title); free(html_title); free(ld_headline); free(ld_author);
     free(ld_org_author); free(meta_author); free(dom_author); free(og_url); free(og_site); free(ld_site);
-    free(ld_lang); free(meta_lang); free(time_dt);
+    free(ld_lang); free(meta_lang); free(time_dt); free(tw_author); free(text_author);
+    free(meta_image); free(ld_image_url);
 }
 
 void parse_meta_free(parse_meta_t *m)
 {
     free(m->title); free(m->h1); free(m->byline); free(m->language); free(m->site_name);
-    free(m->canonical); free(m->description); free(m->body);
+    free(m->canonical); free(m->description); free(m->body); free(m->image); free(m->section);
+    for (size_t i = 0; i < m->ntags; i++) free(m->tags[i]);
+    free(m->tags);
     memset(m, 0, sizeof *m);
 }

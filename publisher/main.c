@@ -15,8 +15,11 @@
 #include "nm_daemon.h"
 #include "nm_log.h"
 #include "nm_msg.h"
+#include "pub_daily.h"
 #include "pub_db.h"
 #include "pub_peers.h"
+#include "pub_metrics.h"
+#include "nm_metrics.h"
 
 #define POLL_MS 250            /* loop tick; also the fastest due-job poll */
 #define PEER_TIMEOUT_MS 10000  /* a fetcher silent this long is forgotten */
@@ -86,6 +89,8 @@ static void store(publisher_t *p, nm_envelope_t *env)
         nm_warn("sink: rejected %s message: not a result", nm_msg_kind(env));
         return;
     }
+    nm_metrics_inc("newsmill_results_total", "Results from the sink, by what became of them.",
+                   rc == PUB_DB_OK ? "outcome=\"stored\"" : rc == PUB_DB_STALE ? "outcome=\"stale\"" : "outcome=\"failed\"");
     if (rc == PUB_DB_OK)
         p->stored++;
     else if (rc == PUB_DB_STALE)
@@ -236,6 +241,7 @@ int main(int argc, char **argv)
         return rc - 1;
     int status = 1;
     char err[512] = "";
+    pub_metrics_register(&p.d.cfg);   /* database gauges, queried at scrape time */
     if (connect_db(&p) < 0) {
         status = nm_daemon_stopping() ? 0 : 1;
         goto out;
@@ -255,6 +261,8 @@ int main(int argc, char **argv)
     p.peers = pub_peers_new(1024);
     nm_notice("dispatch on %s, sink on %s", p.d.cfg.publisher.dispatch_endpoint,
               p.d.cfg.publisher.sink_endpoint);
+    /* story pass and the scheduled daily digest (pub_daily.h) */
+    pub_daily_sched_t *digest_sched = pub_daily_sched_new(&p.d.cfg);
     nm_daemon_ready();
 
     int64_t last_report = 0;
@@ -285,6 +293,7 @@ int main(int argc, char **argv)
             if (items[1].revents & ZMQ_POLLIN)
                 read_sink(&p);
             dispatch(&p);
+            pub_daily_sched_tick(digest_sched, p.db);
         }
         nm_daemon_watchdog();
         report(&p, &last_report);
@@ -302,6 +311,7 @@ int main(int argc, char **argv)
     }
     nm_notice("stopped: sent %" PRIu64 ", stored %" PRIu64 ", stale %" PRIu64 ", rejected %" PRIu64,
               p.sent, p.stored, p.stale, p.rejected);
+    pub_daily_sched_destroy(&digest_sched);   /* waits for a digest build in progress */
     status = 0;
 out:
     nm_sock_close(&p.router);

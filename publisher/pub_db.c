@@ -12,6 +12,7 @@
 #include "nm_daemon.h"
 #include "nm_log.h"
 #include "nm_url.h"
+#include "pub_feeds.h"
 #include "pub_migrations.h"
 
 /* Whole migration run is serialized across processes (publisher, standby,
@@ -44,7 +45,12 @@ void pub_policy_from_config(pub_policy_t *p, const nm_config_t *cfg)
     p->feed_poll_seconds = cfg->publisher.feed_poll_seconds > 0 ? cfg->publisher.feed_poll_seconds : 900;
     p->feed_error_poll_seconds = cfg->publisher.feed_error_poll_seconds > 0
                                      ? cfg->publisher.feed_error_poll_seconds : 3600;
+    p->feed_min_poll_seconds = cfg->publisher.feed_min_poll_seconds > 0 ? cfg->publisher.feed_min_poll_seconds : 300;
+    p->feed_max_poll_seconds = cfg->publisher.feed_max_poll_seconds > 0 ? cfg->publisher.feed_max_poll_seconds : 21600;
+    if (p->feed_max_poll_seconds < p->feed_min_poll_seconds)
+        p->feed_max_poll_seconds = p->feed_min_poll_seconds;
     p->jitter = true;
+    p->unsafe_no_fencing = cfg->publisher.unsafe_disable_fencing;
 }
 
 int pub_backoff_seconds(const pub_policy_t *p, int attempt, int retry_after)
@@ -236,8 +242,12 @@ int pub_db_migrate(pub_db_t *db, void (*on_applied)(const char *name, void *ctx)
     if (x(db, "SELECT pg_advisory_lock(" PUB_MIGRATE_LOCK ")", 0, NULL, err, errlen) < 0)
         return -1;
     int applied = 0;
-    if (x(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-              " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+    /* Only when missing: CREATE ... IF NOT EXISTS still needs the CREATE
+     * privilege, which the writer role (deploy/postgres/roles.sql) lacks. */
+    if (x(db, "DO $$BEGIN IF to_regclass('schema_migrations') IS NULL THEN "
+              "CREATE TABLE schema_migrations ("
+              " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now()); "
+              "END IF; END$$",
           0, NULL, err, errlen) < 0) {
         applied = -1;
         goto out;
@@ -406,9 +416,11 @@ static int fence(pub_db_t *db, const Newsmill__JobRef *ref, const char *what, fe
     const char *p[2] = { job->id, ref->lease_token };
     if (begin(db, err, errlen) < 0)
         return PUB_DB_ERROR;
-    PGresult *r = q(db,
-        "SELECT kind, attempt, max_attempts, coalesce(feed_id, 0) FROM jobs"
-        " WHERE id = $1::bigint AND lease_token::text = $2 AND state = 'leased' FOR UPDATE",
+    PGresult *r = q(db, db->policy.unsafe_no_fencing
+        ? "SELECT kind, attempt, max_attempts, coalesce(feed_id, 0) FROM jobs"
+          " WHERE id = $1::bigint AND $2::text IS NOT NULL FOR UPDATE"
+        : "SELECT kind, attempt, max_attempts, coalesce(feed_id, 0) FROM jobs"
+          " WHERE id = $1::bigint AND lease_token::text = $2 AND state = 'leased' FOR UPDATE",
         2, p, err, errlen);
     if (!r) {
         rollback(db);
@@ -510,7 +522,8 @@ static int store_article(pub_db_t *db, const Newsmill__ArticleResult *res, const
         "   byline = EXCLUDED.byline, published_at = coalesce(EXCLUDED.published_at, articles.published_at),"
         "   language = EXCLUDED.language, text = EXCLUDED.text, word_count = EXCLUDED.word_count,"
         "   content_hash = EXCLUDED.content_hash, fetched_at = EXCLUDED.fetched_at,"
-        "   feed_id = coalesce(EXCLUDED.feed_id, articles.feed_id), job_id = EXCLUDED.job_id"
+        "   feed_id = coalesce(EXCLUDED.feed_id, articles.feed_id), job_id = EXCLUDED.job_id,"
+        "   writes = articles.writes + 1"
         " RETURNING id",
         11, p, err, errlen);
     free(canon);
@@ -548,6 +561,13 @@ static int store_article(pub_db_t *db, const Newsmill__ArticleResult *res, const
         free(topics);
         if (rc < 0)
             return -1;
+        /* an LLM summary supersedes the "LLM still to do" marker (see summ_llm.h) */
+        if (strncmp(sp[1], "llm:", 4) == 0) {
+            const char *dp[2] = { idbuf, lang };
+            if (x(db, "DELETE FROM summaries WHERE article_id = $1::bigint AND backend = 'llm_pending'"
+                      " AND language = $2", 2, dp, err, errlen) < 0)
+                return -1;
+        }
     }
     const char *jp[1] = { job->id };
     return x(db, "UPDATE jobs SET state = 'done', finished_at = now(), updated_at = now(),"
@@ -587,30 +607,39 @@ int pub_db_article_result(pub_db_t *db, const Newsmill__ArticleResult *res, char
 /* ---------------------------------------------------------------- feeds */
 
 /* A successful poll (new document or 304): feed updated, error count reset,
- * its job pending again at the next poll time. min_interval (ttl, max-age)
- * can only lengthen the feed's own interval. keep_validators: 304 with no
- * new validators keeps the old ones. */
+ * its job pending again at the next poll time. interval (> 0: the adaptive
+ * estimate from this document, see pub_feeds_interval) replaces the feed's
+ * interval unless it was set by hand; min_interval (ttl, max-age) can only
+ * lengthen it. keep_validators: 304 with no new validators keeps the old ones. */
 static int feed_success(pub_db_t *db, const fenced_job_t *job, const char *title, const char *etag,
                         const char *last_modified, int min_interval, bool keep_validators,
-                        char *err, size_t errlen)
+                        int interval, const char *why, char *err, size_t errlen)
 {
-    char minbuf[16];
+    char minbuf[16], ivbuf[16];
     if (min_interval < 0)
         min_interval = 0;
     if (min_interval > 86400)
         min_interval = 86400;   /* a hostile ttl must not silence a feed for years */
     snprintf(minbuf, sizeof minbuf, "%d", min_interval);
-    const char *p[6] = { job->feed_id_s, title ? title : "", etag ? etag : "",
-                         last_modified ? last_modified : "", minbuf, keep_validators ? "t" : "f" };
+    snprintf(ivbuf, sizeof ivbuf, "%d", interval > 0 ? interval : 0);
+    const char *p[8] = { job->feed_id_s, title ? title : "", etag ? etag : "",
+                         last_modified ? last_modified : "", minbuf, keep_validators ? "t" : "f",
+                         ivbuf, why ? why : "" };
     if (x(db,
           "UPDATE feeds SET title = coalesce(nullif(title, ''), nullif($2, '')),"
           "   etag = CASE WHEN $6::bool THEN coalesce(nullif($3, ''), etag) ELSE nullif($3, '') END,"
           "   last_modified = CASE WHEN $6::bool THEN coalesce(nullif($4, ''), last_modified)"
           "                   ELSE nullif($4, '') END,"
           "   last_polled_at = now(), error_count = 0, last_error = NULL,"
-          "   next_poll = now() + make_interval(secs => greatest(poll_interval, $5::int))"
+          "   poll_interval = CASE WHEN adaptive AND $7::int > 0 THEN $7::int ELSE poll_interval END,"
+          "   poll_reason = CASE WHEN NOT adaptive THEN 'set by hand'"
+          "                      WHEN $7::int > 0 THEN nullif($8, '') ELSE poll_reason END"
+          "     || CASE WHEN $5::int > CASE WHEN adaptive AND $7::int > 0 THEN $7::int ELSE poll_interval END"
+          "             THEN '; server asks for ' || $5 || 's' ELSE '' END,"
+          "   next_poll = now() + make_interval(secs => greatest("
+          "     CASE WHEN adaptive AND $7::int > 0 THEN $7::int ELSE poll_interval END, $5::int))"
           " WHERE id = $1::bigint",
-          6, p, err, errlen) < 0)
+          8, p, err, errlen) < 0)
         return -1;
     const char *jp[2] = { job->id, job->feed_id_s };
     return x(db,
@@ -641,40 +670,18 @@ static int feed_failure(pub_db_t *db, const fenced_job_t *job, const char *reaso
              3, jp, err, errlen);
 }
 
+/* Entries become article jobs (rules, identity, dates: pub_feeds.c); the
+ * feed's next poll follows its rhythm, never sooner than ttl or max-age. */
 static int store_feed(pub_db_t *db, const Newsmill__FeedResult *res, const fenced_job_t *job,
-                      int *inserted, char *err, size_t errlen)
+                      pub_feeds_stats_t *st, char *err, size_t errlen)
 {
-    char maxbuf[16];
-    snprintf(maxbuf, sizeof maxbuf, "%d", db->policy.max_attempts);
-    size_t n = res->n_entries < PUB_MAX_ENTRIES ? res->n_entries : PUB_MAX_ENTRIES;
-    for (size_t i = 0; i < n; i++) {
-        const Newsmill__FeedEntry *e = res->entries[i];
-        if (!e || !nz(e->link))
-            continue;
-        char *canon = nm_url_canonical(e->link);
-        if (!canon)
-            continue;   /* not http(s): never fetched */
-        char pub[24];
-        int64_t when = e->published > 0 ? e->published : e->updated;
-        const char *p[5] = { canon, job->feed_id_s, maxbuf, e->title ? e->title : "",
-                             ts_param(when, pub, sizeof pub) };
-        PGresult *r = q(db,
-            "INSERT INTO jobs (kind, url, feed_id, max_attempts, entry_title, entry_published)"
-            " VALUES ('article', $1, nullif($2::bigint, 0), $3::int, nullif($4, ''),"
-            "   to_timestamp($5::double precision))"
-            " ON CONFLICT (url) WHERE kind = 'article' DO NOTHING",
-            5, p, err, errlen);
-        free(canon);
-        if (!r)
-            return -1;
-        *inserted += atoi(PQcmdTuples(r));
-        PQclear(r);
-    }
+    if (pub_feeds_store_entries(db, res, job->feed_id_s, st, err, errlen) < 0)
+        return -1;
     int min_interval = res->ttl > 0 && res->ttl < 100000 ? res->ttl * 60 : 0;
     if (res->max_age > min_interval)
         min_interval = res->max_age;
     return feed_success(db, job, res->title, res->etag, res->last_modified, min_interval, false,
-                        err, errlen);
+                        st->interval, st->why, err, errlen);
 }
 
 int pub_db_feed_result(pub_db_t *db, const Newsmill__FeedResult *res, char *err, size_t errlen)
@@ -697,14 +704,14 @@ int pub_db_feed_result(pub_db_t *db, const Newsmill__FeedResult *res, char *err,
         db->stats.errors++;
         return PUB_DB_ERROR;
     }
-    int inserted = 0;
-    if (store_feed(db, res, &job, &inserted, err, errlen) < 0 || commit(db, err, errlen) < 0) {
+    pub_feeds_stats_t st;
+    if (store_feed(db, res, &job, &st, err, errlen) < 0 || commit(db, err, errlen) < 0) {
         fail_job_after_error(db, res->ref, err);
         db->stats.errors++;
         return PUB_DB_ERROR;
     }
-    nm_log_job(NM_LOG_INFO, res->ref->job_id, "feed %" PRId64 ": %zu entries, %d new",
-               job.feed_id, res->n_entries, inserted);
+    nm_log_job(NM_LOG_INFO, res->ref->job_id, "feed %" PRId64 ": %zu entries, %d new, %d seen, %d filtered",
+               job.feed_id, res->n_entries, st.inserted, st.seen, st.filtered);
     db->stats.feeds++;
     return PUB_DB_OK;
 }
@@ -746,7 +753,7 @@ int pub_db_outcome(pub_db_t *db, const Newsmill__Outcome *o, char *err, size_t e
     switch (o->class_) {
     case NEWSMILL__OUTCOME_CLASS__OUTCOME_NOT_MODIFIED:
         if (job.kind == PUB_JOB_FEED)
-            rc = feed_success(db, &job, NULL, o->etag, o->last_modified, 0, true, err, errlen);
+            rc = feed_success(db, &job, NULL, o->etag, o->last_modified, 0, true, 0, NULL, err, errlen);
         else
             rc = x(db, "UPDATE jobs SET state = 'done', finished_at = now(), updated_at = now(),"
                        " lease_expires = NULL WHERE id = $1::bigint", 1, jp, err, errlen);
@@ -806,13 +813,14 @@ int pub_db_feed_add(pub_db_t *db, const char *url, const char *title, int interv
     }
     char ibuf[16];
     snprintf(ibuf, sizeof ibuf, "%d", interval > 0 ? interval : db->policy.feed_poll_seconds);
-    const char *p[3] = { url, title ? title : "", ibuf };
+    /* an interval given by hand stays; otherwise the feed's rhythm sets it */
+    const char *p[4] = { url, title ? title : "", ibuf, interval > 0 ? "f" : "t" };
     PGresult *r = q(db,
-        "WITH f AS (INSERT INTO feeds (url, title, poll_interval, next_poll)"
-        "   VALUES ($1, nullif($2, ''), $3::int, now()) ON CONFLICT (url) DO NOTHING RETURNING id)"
+        "WITH f AS (INSERT INTO feeds (url, title, poll_interval, next_poll, adaptive)"
+        "   VALUES ($1, nullif($2, ''), $3::int, now(), $4::bool) ON CONFLICT (url) DO NOTHING RETURNING id)"
         " INSERT INTO jobs (kind, url, feed_id, state, next_attempt)"
         " SELECT 'feed', $1, id, 'pending', now() FROM f RETURNING feed_id",
-        3, p, err, errlen);
+        4, p, err, errlen);
     if (!r)
         return -1;
     if (PQntuples(r) == 1) {

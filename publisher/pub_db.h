@@ -40,7 +40,11 @@ typedef struct {
     int backoff_max_seconds;
     int feed_poll_seconds;       /* default interval of new feeds */
     int feed_error_poll_seconds; /* slowest retry of a failing feed */
+    int feed_min_poll_seconds;   /* adaptive interval bounds (pub_feeds.h) */
+    int feed_max_poll_seconds;
     bool jitter;                 /* multiply delays by 0.5..1.5 (off in tests) */
+    bool unsafe_no_fencing;      /* TEST ONLY: accept results whatever their lease
+                                  * (the chaos test's negative control) */
 } pub_policy_t;
 
 void pub_policy_from_config(pub_policy_t *p, const nm_config_t *cfg);

@@ -2,8 +2,10 @@
  *
  * Promise: for any valid UTF-8 text, summ_summarize returns a result (never
  * NULL); empty text gives an empty summary. Sentences are chosen by a score
- * mixing position (news puts the point first), similarity to the title and
- * to the document's TF-IDF centroid, with MMR-style redundancy removal, and
+ * mixing graph centrality (TextRank's PageRank over sentence overlap),
+ * coverage of and similarity to the document's TF-IDF centroid, similarity
+ * to the title (and, optionally, position), with MMR-style redundancy
+ * removal, and
  * are returned in document order. Headings (short blocks without terminal
  * punctuation) and fragments are never chosen. Work is bounded: the first
  * SUMM_MAX_INPUT bytes are considered.
@@ -23,7 +25,9 @@
 
 typedef struct {
     int sentences;          /* 0 = 3; capped at SUMM_MAX_PICK */
-    int max_chars;          /* 0 = no cap; otherwise the summary's byte budget */
+    int max_chars;          /* 0 = no cap; else the summary's budget in characters
+                             * (code points: a Chinese summary of ~200 characters
+                             * is max_chars 200), "…" included when cut */
     const char *language;   /* NULL = detect ("en" unless CJK dominates) */
 } summ_opts_t;
 

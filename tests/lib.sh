@@ -68,6 +68,10 @@ nm_endpoints() {
     export NEWSMILL_PARSER_SUMMARIZER_ENDPOINTS="ipc://$NM_TMP/summarizer"
     export NEWSMILL_SUMMARIZER_BIND="ipc://$NM_TMP/summarizer"
     export NEWSMILL_FETCHER_ALLOW_PRIVATE=true
+    # one loopback server stands in for many sites: no per-host limits
+    # (politeness has its own tests: unit/test_fetch_polite, fetcher_bad_input.sh)
+    export NEWSMILL_FETCHER_PER_HOST_DELAY_MS=${NEWSMILL_FETCHER_PER_HOST_DELAY_MS:-0}
+    export NEWSMILL_FETCHER_PER_HOST_CONCURRENCY=${NEWSMILL_FETCHER_PER_HOST_CONCURRENCY:-0}
 }
 
 # nm_start WORKER [NAME]: start newsmill-WORKER in the background, log to

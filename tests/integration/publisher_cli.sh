@@ -64,8 +64,8 @@ ok "status"
 
 rc=0; "$N" digest >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "digest without --date should be a usage error, got $rc"
-rc=0; "$N" digest --date 2026-03-01 --format html >/dev/null 2>&1 || rc=$?
-[ "$rc" = 2 ] || fail "digest --format html should be a usage error for now, got $rc"
+rc=0; "$N" digest --date 2026-03-01 --format pdf >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "digest --format pdf should be a usage error, got $rc"
 out=$("$N" digest --date 2026-03-01) || fail "digest failed"
 grep -q "Trade talks resume" <<<"$out" || fail "digest lacks the article title:
 $out"
@@ -73,7 +73,7 @@ grep -q "https://www.example.com/a" <<<"$out" || fail "digest lacks the URL"
 [ "$(sql "SELECT count(*) FROM digests WHERE date = '2026-03-01' AND format = 'md'")" = 1 ] \
     || fail "digest was not stored"
 "$N" digest --date 2026-03-01 >/dev/null || fail "second digest failed"
-[ "$(sql "SELECT count(*) FROM digests")" = 1 ] || fail "digest upsert made a second row"
+[ "$(sql "SELECT count(*) FROM digests WHERE format = 'md'")" = 1 ] || fail "digest upsert made a second row"
 ok "digest"
 
 id=$(sql "SELECT id FROM feeds")

@@ -1,6 +1,7 @@
 /* nm_test_httpd: the project's loopback HTTP server for tests and demos.
  *
  *   nm_test_httpd --root DIR [--port N] [--bind ADDR] [--port-file PATH] [--log PATH]
+ *                 [--robots-status N]
  *
  * Serves files under DIR (never outside it) with ETag/Last-Modified and 304s,
  * and a few routes that play the network's failure modes:
@@ -10,9 +11,17 @@
  *   /_hang                  never answer; returns when the client hangs up
  *   /_redirect/N/<path>     N redirects (302), then /<path>
  *   /_redirect_to?url=U     one 302 to U (code=301|307|308 to change it)
- *   /_large/BYTES           an HTML page of exactly BYTES bytes
+ *   /_large/BYTES           an HTML page of exactly BYTES bytes (?ct= too)
  *   /_bomb                  gzip body that inflates to 1 GiB of zeros
- *   /_retry_after/S         503 with Retry-After: S
+ *   /_retry_after/S         503 with Retry-After: S (?code=429 for another status,
+ *                           ?date=1 to send it as an HTTP date S seconds ahead)
+ *   /_drip/BPS/TOTAL        a chunked body of TOTAL bytes (0 = never ends)
+ *                           trickled at BPS bytes per second (0 = flat out)
+ *   /_endless               /_drip/0/0: an endless body, as fast as it goes
+ *   /_truncated/BYTES       a chunked body cut off (connection closed, no
+ *                           last chunk) after BYTES bytes
+ *   /_reset                 the connection reset (RST) instead of an answer
+ *   /_redirect_loop         302 to itself, forever
  *   /_empty                 200, empty body
  *   /_binary                PNG bytes labelled text/html
  *   /_echo                  the request headers, one "Name: value" per line
@@ -23,6 +32,9 @@
  * many seconds from now. A request for
  * /x where only DIR/x.gz exists (or the client accepts gzip) is answered
  * with that file and Content-Encoding: gzip.
+ *
+ * --robots-status N answers /robots.txt with status N (0: never answers)
+ * instead of serving DIR/robots.txt.
  *
  * Once listening it prints "port N" on stdout (and writes N to --port-file,
  * atomically), then runs until SIGTERM or SIGINT. One thread per connection,
@@ -52,6 +64,7 @@ static const char *root_dir;
 static char root_real[PATH_MAX];
 static FILE *log_fp;
 static atomic_int stopping;
+static long robots_status = -1;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- request counters (/_stats) ---- */
@@ -194,6 +207,54 @@ static ssize_t large_reader(void *cls, uint64_t pos, char *buf, size_t max)
         buf[n++] = c;
         pos++;
     }
+    return (ssize_t)n;
+}
+
+/* ---- /_drip and /_truncated: chunked bodies of unknown length ---- */
+
+typedef struct {
+    uint64_t total;       /* 0 = endless */
+    long bps;             /* 0 = flat out */
+    uint64_t cut_at;      /* /_truncated: fail here; 0 = no */
+    struct timespec start;
+} drip_t;
+
+static ssize_t drip_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    drip_t *d = cls;
+    if (atomic_load(&stopping))
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (d->cut_at && pos >= d->cut_at)
+        return MHD_CONTENT_READER_END_WITH_ERROR;   /* no last chunk: the body is cut */
+    if (d->total && pos >= d->total)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    size_t n = max;
+    if (d->bps > 0) {
+        /* pace: never ahead of bps * elapsed, in steps of at most a tenth of a second */
+        for (;;) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            double secs = (double)(now.tv_sec - d->start.tv_sec) + (now.tv_nsec - d->start.tv_nsec) / 1e9;
+            double allowed = d->bps * secs + 1;
+            if ((double)pos < allowed) {
+                double room = allowed - (double)pos;
+                if ((double)n > room)
+                    n = (size_t)room;
+                break;
+            }
+            if (atomic_load(&stopping))
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+            usleep(20000);
+        }
+    }
+    if (d->total && n > d->total - pos)
+        n = (size_t)(d->total - pos);
+    if (d->cut_at && n > d->cut_at - pos)
+        n = (size_t)(d->cut_at - pos);
+    if (n == 0)
+        n = 1;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (pos + i) % 64 == 63 ? '\n' : 'a' + (char)((pos + i) % 26);
     return (ssize_t)n;
 }
 
@@ -467,7 +528,8 @@ static enum MHD_Result route(struct MHD_Connection *conn, const char *path, int 
         *total = bytes;
         struct MHD_Response *r = MHD_create_response_from_callback(bytes, 32 * 1024, large_reader,
                                                                    total, free);
-        MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
+        const char *ct = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "ct");
+        MHD_add_response_header(r, "Content-Type", ct ? ct : "text/html; charset=utf-8");
         return send_response(conn, path, 200, r);
     }
     if (!strcmp(path, "/_bomb")) {
@@ -480,9 +542,64 @@ static enum MHD_Result route(struct MHD_Connection *conn, const char *path, int 
     if (!strncmp(path, "/_retry_after/", 14)) {
         struct MHD_Response *r = MHD_create_response_from_buffer(12, (void *)"unavailable\n",
                                                                   MHD_RESPMEM_PERSISTENT);
-        MHD_add_response_header(r, "Retry-After", path + 14);
+        const char *code = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "code");
+        const char *as_date = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "date");
+        long c = code ? strtol(code, NULL, 10) : 503;
+        if (as_date) {
+            char date[64];
+            struct tm tm;
+            time_t t = time(NULL) + strtol(path + 14, NULL, 10);
+            strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&t, &tm));
+            MHD_add_response_header(r, "Retry-After", date);
+        } else {
+            MHD_add_response_header(r, "Retry-After", path + 14);
+        }
         MHD_add_response_header(r, "Content-Type", "text/plain");
-        return send_response(conn, path, 503, r);
+        return send_response(conn, path, (c >= 400 && c < 600) ? (unsigned)c : 503, r);
+    }
+    if (!strncmp(path, "/_drip/", 7) || !strcmp(path, "/_endless") || !strncmp(path, "/_truncated/", 12)) {
+        drip_t *d = calloc(1, sizeof *d);
+        if (!d)
+            return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &d->start);
+        if (!strncmp(path, "/_drip/", 7)) {
+            d->bps = strtol(path + 7, &end, 10);
+            if (end == path + 7 || *end != '/' || d->bps < 0) {
+                free(d);
+                return send_text(conn, path, 400, "text/plain", "usage: /_drip/BPS/TOTAL\n");
+            }
+            d->total = strtoull(end + 1, NULL, 10);
+        } else if (!strncmp(path, "/_truncated/", 12)) {
+            d->cut_at = strtoull(path + 12, NULL, 10);
+            if (!d->cut_at)
+                d->cut_at = 1;
+        }
+        struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, drip_reader,
+                                                                   d, free);
+        MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
+        return send_response(conn, path, 200, r);
+    }
+    if (!strcmp(path, "/_reset")) {
+        /* SO_LINGER 0: the close MHD does next sends RST, not FIN */
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (ci) {
+            struct linger lg = { 1, 0 };
+            setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        }
+        return MHD_NO;
+    }
+    if (!strcmp(path, "/_redirect_loop")) {
+        struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(r, "Location", "/_redirect_loop");
+        return send_response(conn, path, 302, r);
+    }
+    if (!strcmp(path, "/robots.txt") && robots_status >= 0) {
+        if (robots_status == 0) {
+            wait_or_hangup(conn, 600000);
+            return MHD_NO;
+        }
+        return send_text(conn, path, (unsigned)robots_status, "text/plain", "robots\n");
     }
     if (!strcmp(path, "/_empty"))
         return send_text(conn, path, 200, "text/html; charset=utf-8", "");
@@ -541,19 +658,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 }
 
 /* MHD reports every connection we close on purpose (/_hang, hang-ups during
- * /_slow) as an "internal error"; that is noise in test logs. */
+ * /_slow, /_truncated, clients giving up on /_endless) as an error; that is
+ * noise in test logs. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char line[512];
     vsnprintf(line, sizeof line, fmt, ap);
-    if (!strstr(line, "Application reported internal error"))
+    if (!strstr(line, "Application reported internal error") && !strstr(line, "Failed to send the") &&
+        !strstr(line, "application error generating response"))
         fputs(line, stderr);
 }
 
 static void usage(void)
 {
     fprintf(stderr, "usage: nm_test_httpd --root DIR [--port N] [--bind ADDR] "
-                    "[--port-file PATH] [--log PATH]\n");
+                    "[--port-file PATH] [--log PATH] [--robots-status N]\n");
 }
 
 int main(int argc, char **argv)
@@ -581,6 +700,8 @@ int main(int argc, char **argv)
             port_file = v;
         else if (!strcmp(a, "--log"))
             log_path = v;
+        else if (!strcmp(a, "--robots-status"))
+            robots_status = strtol(v, NULL, 10);
         else {
             usage();
             return 2;

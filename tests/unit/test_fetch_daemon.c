@@ -183,6 +183,9 @@ static pid_t spawn_fetcher(void)
         setenv("NEWSMILL_FETCHER_PARSER_ENDPOINTS", ep, 1);
         setenv("NEWSMILL_FETCHER_CONCURRENCY", "3", 1);
         setenv("NEWSMILL_FETCHER_ALLOW_PRIVATE", "true", 1);
+        /* this test is about credits and messages; politeness has test_fetch_polite */
+        setenv("NEWSMILL_FETCHER_PER_HOST_CONCURRENCY", "0", 1);
+        setenv("NEWSMILL_FETCHER_PER_HOST_DELAY_MS", "0", 1);
         setenv("NEWSMILL_FETCHER_ID", "test-fetcher", 1);
         setenv("NEWSMILL_LOG_LEVEL", getenv("NM_TEST_VERBOSE") ? "debug" : "warning", 1);
         unsetenv("NEWSMILL_CONFIG");

@@ -43,8 +43,10 @@ static int test_httpd_path(char *out, size_t outlen)
     return access(out, X_OK) == 0 ? 0 : -1;
 }
 
-/* 0 with h->port set once the server listens; -1 (and a message) if not. */
-static int test_httpd_start(test_httpd_t *h, const char *root)
+/* 0 with h->port set once the server listens; -1 (and a message) if not.
+ * extra: more arguments for nm_test_httpd (e.g. "--bind", "127.0.0.2"),
+ * NULL-terminated, or NULL. */
+static int test_httpd_start_args(test_httpd_t *h, const char *root, const char *const *extra)
 {
     char path[PATH_MAX];
     int fds[2];
@@ -63,7 +65,12 @@ static int test_httpd_start(test_httpd_t *h, const char *root)
         dup2(fds[1], STDOUT_FILENO);
         close(fds[0]);
         close(fds[1]);
-        execl(path, path, "--root", root, (char *)NULL);
+        const char *argv[32] = { path, "--root", root };
+        int argc = 3;
+        for (int i = 0; extra && extra[i] && argc < 31; i++)
+            argv[argc++] = extra[i];
+        argv[argc] = NULL;
+        execv(path, (char *const *)argv);
         _exit(127);
     }
     close(fds[1]);
@@ -87,6 +94,11 @@ static int test_httpd_start(test_httpd_t *h, const char *root)
         return -1;
     }
     return 0;
+}
+
+static int test_httpd_start(test_httpd_t *h, const char *root)
+{
+    return test_httpd_start_args(h, root, NULL);
 }
 
 static void test_httpd_stop(test_httpd_t *h)

@@ -18,6 +18,17 @@ int main(void)
     const int64_t T = 1136239445;
     /* RFC 822 / 1123 and variants */
     CHECK_INT(D("Mon, 02 Jan 2006 15:04:05 -0700"), T);
+    /* localized month and weekday names (German, French, Spanish, Italian, Dutch, Portuguese) */
+    CHECK_INT(D("Mo, 02 Jan 2006 23:04:05 +0100"), T);
+    CHECK_INT(D("Di, 12 M\xc3\xa4r 2024 10:00:00 +0100"), D("2024-03-12T09:00:00Z"));
+    CHECK_INT(D("mar., 12 mars 2024 10:00:00 GMT"), D("2024-03-12T10:00:00Z"));
+    CHECK_INT(D("12 Okt. 2024 10:00 CEST"), D("2024-10-12T08:00:00Z"));
+    CHECK_INT(D("mi\xc3\xa9, 04 dic 2024 08:00:00 +0000"), D("2024-12-04T08:00:00Z"));
+    CHECK_INT(D("2 gennaio 2006 22:04:05 GMT"), T);
+    CHECK_INT(D("ma, 02 mei 2022 10:00:00 +0200"), D("2022-05-02T08:00:00Z"));
+    CHECK_INT(D("seg, 02 dez 2024 10:00:00 -0300"), D("2024-12-02T13:00:00Z"));
+    CHECK_INT(D("Mar 12 2024"), D("2024-03-12"));
+    CHECK_INT(D("12 Xyz 2024"), -1);
     CHECK_INT(D("Mon, 02 Jan 2006 22:04:05 GMT"), T);
     CHECK_INT(D("Mon, 02 Jan 2006 22:04:05 UT"), T);
     CHECK_INT(D("Mon, 2 Jan 2006 22:04:05 +0000"), T);

@@ -19,6 +19,10 @@ static const char page[] =
     "<meta property=\"og:title\" content=\"Lunar Probe To Carry Foreign Payloads | The Daily Planet\">\n"
     "<meta property=\"article:published_time\" content=\"2025-04-17T08:30:00+08:00\">\n"
     "<meta name=\"author\" content=\"Lois Lane\">\n"
+    "<meta property=\"og:image\" content=\"/img/probe.jpg\">\n"
+    "<meta property=\"article:section\" content=\"Science\">\n"
+    "<meta property=\"article:modified_time\" content=\"2025-04-18T10:00:00Z\">\n"
+    "<meta property=\"article:tag\" content=\"Moon\"><meta property=\"article:tag\" content=\"Space, moon\">\n"
     "<link rel=\"canonical\" href=\"/science/lunar-probe?utm_source=x\">\n"
     "<script>var nav = 'SCRIPTTEXT should never appear';</script>\n"
     "<style>.x{color:red}</style>\n"
@@ -120,7 +124,7 @@ static void test_realistic_page(void)
     CHECK_STR(a->site_name, "The Daily Planet");
     CHECK_STR(a->language, "en");
     CHECK_STR(a->url, "https://planet.example/science/lunar-probe-123");
-    CHECK(a->canonical_url && strncmp(a->canonical_url, "https://planet.example/science/lunar-probe", 42) == 0);
+    CHECK_STR(a->canonical_url, "https://planet.example/science/lunar-probe");
     int64_t want_t = 0;
     parse_date("2025-04-17T00:30:00Z", &want_t);
     CHECK_INT(a->published_at, want_t);
@@ -141,6 +145,13 @@ static void test_realistic_page(void)
     CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(j, "blocks"), 2), "kind")), "h2");
     CHECK_INT(json_integer_value(json_object_get(j, "word_count")), a->word_count);
     CHECK(json_string_value(json_object_get(j, "text")) != NULL);
+    /* additions: the page's own offset kept, modified date, image, section, tags */
+    CHECK_STR(json_string_value(json_object_get(j, "published_at_local")), "2025-04-17T08:30:00+08:00");
+    CHECK_STR(json_string_value(json_object_get(j, "modified_at")), "2025-04-18T10:00:00Z");
+    CHECK_STR(json_string_value(json_object_get(j, "image")), "https://planet.example/img/probe.jpg");
+    CHECK_STR(json_string_value(json_object_get(j, "section")), "Science");
+    CHECK_INT(json_array_size(json_object_get(j, "tags")), 2);
+    CHECK_STR(json_string_value(json_array_get(json_object_get(j, "tags"), 1)), "Space");
     json_decref(j);
 
     char *md = parse_article_render(a, "markdown");
@@ -190,15 +201,114 @@ static void test_windows_1252(void)
         CHECK(strstr(a->text, "\xE2\x80\x9Cwe are open\xE2\x80\x9D") != NULL);
         parse_article_destroy(&a);
     }
-    /* declared UTF-8 but broken bytes: still valid UTF-8 out */
+    /* declared UTF-8 over windows-1252 bytes: the label is wrong, detection decodes it */
     a = parse_article(b.data, b.len, NULL, NULL, NULL, err, sizeof err);
     CHECK(a != NULL);
     if (a) {
         CHECK(utf8_ok(a->text));
-        CHECK(strstr(a->text, "\xEF\xBF\xBD") != NULL);
+        CHECK(strstr(a->text, "The caf\xC3\xA9 on the corner") != NULL);
+        CHECK(strstr(a->text, "\xEF\xBF\xBD") == NULL);
         parse_article_destroy(&a);
     }
     nm_buf_free(&b);
+    /* real UTF-8 with one broken byte: stays UTF-8, the byte becomes U+FFFD */
+    const char *one_bad = "<html><head><meta charset=utf-8></head><body><article><p>Caf\xC3\xA9 cr\xC3\xA8me "
+                          "na\xC3\xAFve \xE2\x80\x9Cquoted\xE2\x80\x9D and one broken \xFF byte in a long enough "
+                          "paragraph of text.</p></article></body></html>";
+    a = parse_article(one_bad, strlen(one_bad), NULL, NULL, NULL, err, sizeof err);
+    CHECK(a != NULL);
+    if (a) {
+        CHECK(strstr(a->text, "Caf\xC3\xA9 cr\xC3\xA8me") != NULL);
+        CHECK(strstr(a->text, "broken \xEF\xBF\xBD byte") != NULL);
+        parse_article_destroy(&a);
+    }
+    /* a legacy label over UTF-8 bytes (a stale template): UTF-8 wins, no mojibake */
+    const char *stale = "<html><head><meta charset=iso-8859-1></head><body><article><p>Caf\xC3\xA9 cr\xC3\xA8me "
+                        "na\xC3\xAFve \xE2\x80\x9Cquoted\xE2\x80\x9D in a long enough paragraph of text.</p>"
+                        "</article></body></html>";
+    a = parse_article(stale, strlen(stale), NULL, NULL, NULL, err, sizeof err);
+    CHECK(a != NULL);
+    if (a) {
+        CHECK(strstr(a->text, "Caf\xC3\xA9 cr\xC3\xA8me na\xC3\xAFve \xE2\x80\x9Cquoted\xE2\x80\x9D") != NULL);
+        parse_article_destroy(&a);
+    }
+}
+
+/* Undeclared language: detected from the text (stopwords, scripts). */
+static void test_language(void)
+{
+    static const struct { const char *para, *want; } cases[] = {
+        {"The council said on Monday that it would not be able to approve the plan, which has been the subject of "
+         "a long debate in the city, and that the mayor was expected to announce a new budget for the schools.", "en"},
+        {"Der Stadtrat hat am Montag mitgeteilt, dass er den Plan nicht genehmigen wird, der in der Stadt seit "
+         "langem umstritten ist, und dass die Buergermeisterin einen neuen Haushalt fuer die Schulen vorlegen wird.", "de"},
+        {"Le conseil municipal a indiqu\xC3\xA9 lundi qu'il ne pourrait pas approuver le projet, qui fait l'objet "
+         "d'un long d\xC3\xA9" "bat dans la ville, et que la maire devait annoncer un nouveau budget pour les \xC3\xA9" "coles.", "fr"},
+        {"El consejo de la ciudad dijo el lunes que no podr\xC3\xAD" "a aprobar el plan, que ha sido objeto de un largo "
+         "debate en la ciudad, y que la alcaldesa anunciar\xC3\xA1 un nuevo presupuesto para las escuelas.", "es"},
+        {"\xD0\x93\xD0\xBE\xD1\x80\xD0\xBE\xD0\xB4\xD1\x81\xD0\xBA\xD0\xBE\xD0\xB9 \xD1\x81\xD0\xBE\xD0\xB2\xD0\xB5\xD1\x82 "
+         "\xD0\xB7\xD0\xB0\xD1\x8F\xD0\xB2\xD0\xB8\xD0\xBB \xD0\xB2 \xD0\xBF\xD0\xBE\xD0\xBD\xD0\xB5\xD0\xB4\xD0\xB5\xD0\xBB\xD1\x8C\xD0\xBD\xD0\xB8\xD0\xBA "
+         "\xD1\x87\xD1\x82\xD0\xBE \xD0\xBD\xD0\xB5 \xD1\x81\xD0\xBC\xD0\xBE\xD0\xB6\xD0\xB5\xD1\x82 \xD0\xBE\xD0\xB4\xD0\xBE\xD0\xB1\xD1\x80\xD0\xB8\xD1\x82\xD1\x8C "
+         "\xD0\xBF\xD0\xBB\xD0\xB0\xD0\xBD \xD0\xB3\xD0\xBE\xD1\x80\xD0\xBE\xD0\xB4\xD0\xB0 \xD0\xB8 \xD0\xB1\xD1\x8E\xD0\xB4\xD0\xB6\xD0\xB5\xD1\x82 "
+         "\xD0\xB4\xD0\xBB\xD1\x8F \xD1\x88\xD0\xBA\xD0\xBE\xD0\xBB \xD0\xB3\xD0\xBE\xD1\x80\xD0\xBE\xD0\xB4\xD0\xB0 \xD0\xB2 \xD1\x8D\xD1\x82\xD0\xBE\xD0\xBC "
+         "\xD0\xB3\xD0\xBE\xD0\xB4\xD1\x83 \xD0\xB8 \xD0\xB2 \xD1\x81\xD0\xBB\xD0\xB5\xD0\xB4\xD1\x83\xD1\x8E\xD1\x89\xD0\xB5\xD0\xBC.", "ru"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        nm_buf_t b;
+        nm_buf_init(&b, 0);
+        nm_buf_puts(&b, "<html><body><article><p>");
+        nm_buf_puts(&b, cases[i].para);
+        nm_buf_puts(&b, "</p><p>");
+        nm_buf_puts(&b, cases[i].para);
+        nm_buf_puts(&b, "</p></article></body></html>");
+        char err[256] = "";
+        parse_article_t *a = parse_article(b.data, b.len, NULL, NULL, NULL, err, sizeof err);
+        CHECK(a != NULL);
+        if (a) {
+            CHECK_STR(a->language, cases[i].want);
+            CHECK_INT(a->language_detected, 1);
+        }
+        parse_article_destroy(&a);
+        nm_buf_free(&b);
+    }
+}
+
+/* Undeclared CJK pages: uchardet finds the charset from the bytes. */
+static void test_undeclared_cjk(void)
+{
+    static const struct { const char *name, *para, *want; } cases[] = {
+        /* 中文新闻报道，今天的天气很好。 in GBK / Big5; ニュースの記事です。 in Shift_JIS */
+        {"GBK", "\xD6\xD0\xCE\xC4\xD0\xC2\xCE\xC5\xB1\xA8\xB5\xC0\xA3\xAC\xBD\xF1\xCC\xEC\xB5\xC4"
+                "\xCC\xEC\xC6\xF8\xBA\xDC\xBA\xC3\xA1\xA3",
+         "\xE4\xB8\xAD\xE6\x96\x87\xE6\x96\xB0\xE9\x97\xBB"},
+        {"Big5", "\xA4\xA4\xA4\xE5\xB7\x73\xBB\x44\xB3\xF8\xBE\xC9\xA1\x41\xA4\xB5\xA4\xD1\xAA\xBA"
+                 "\xA4\xD1\xAE\xF0\xAB\xDC\xA6\x6E\xA1\x43",
+         "\xE4\xB8\xAD\xE6\x96\x87\xE6\x96\xB0\xE8\x81\x9E"},
+        {"Shift_JIS", "\x83\x6A\x83\x85\x81\x5B\x83\x58\x82\xCC\x8B\x4C\x8E\x96\x82\xC5\x82\xB7\x81\x42"
+                      "\x8D\xA1\x93\xFA\x82\xCC\x93\x56\x8B\x43\x82\xCD\x82\xE6\x82\xA2\x82\xC5\x82\xB7\x81\x42",
+         "\xE3\x83\x8B\xE3\x83\xA5\xE3\x83\xBC\xE3\x82\xB9"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        nm_buf_t b;
+        nm_buf_init(&b, 0);
+        nm_buf_puts(&b, "<html><head><title>t</title></head><body><div class=\"content\">");
+        for (int k = 0; k < 12; k++) { nm_buf_puts(&b, "<p>"); nm_buf_puts(&b, cases[i].para); nm_buf_puts(&b, cases[i].para); nm_buf_puts(&b, "</p>"); }
+        nm_buf_puts(&b, "</div></body></html>");
+        const char *cs = NULL;
+        size_t ul = 0;
+        char *u = parse_html_to_utf8(b.data, b.len, NULL, &ul, &cs);
+        if (!strstr(u, cases[i].want)) fprintf(stderr, "%s: detected as %s\n", cases[i].name, cs ? cs : "?");
+        CHECK(utf8_ok(u));
+        CHECK(strstr(u, cases[i].want) != NULL);
+        free(u);
+        /* and a page whose declared charset is wrong (windows-1252 for CJK bytes) */
+        char err[256] = "";
+        parse_article_t *a = parse_article(b.data, b.len, NULL, "text/html; charset=iso-8859-1", NULL, err, sizeof err);
+        CHECK(a != NULL);
+        if (a) CHECK(utf8_ok(a->text) && strstr(a->text, cases[i].want) != NULL);
+        parse_article_destroy(&a);
+        nm_buf_free(&b);
+    }
 }
 
 static void test_gbk(void)
@@ -308,12 +418,113 @@ static void test_hostile(void)
     nm_buf_free(&b);
 }
 
+/* Each 1 MiB adversarial page finishes in under 2 s or is refused with a reason. */
+static void expect_fast(const char *what, const nm_buf_t *b, const parse_html_opts_t *o, const char *want)
+{
+    char err[256] = "";
+    double t0 = now();
+    parse_article_t *a = parse_article(b->data, b->len, NULL, NULL, o, err, sizeof err);
+    double dt = now() - t0;
+    fprintf(stderr, "%s (%zu bytes): %.3f s (%s)\n", what, b->len, dt, a ? "article" : err);
+    CHECK(dt < 2.0);
+    if (a) CHECK(utf8_ok(a->text) && (!a->title || utf8_ok(a->title)));
+    else CHECK(err[0] != 0);
+    if (want && a) CHECK(strstr(a->text, want) != NULL);
+    if (want && !a) fprintf(stderr, "  expected an article containing \"%s\"\n", want);
+    if (want) CHECK(a != NULL);
+    parse_article_destroy(&a);
+}
+
+static void test_adversarial_1mib(void)
+{
+    const size_t MiB = 1024 * 1024;
+    nm_buf_t b;
+    nm_buf_init(&b, 0);
+    const char *para = "<p>Real words of a real paragraph, long enough to be kept as the article text.</p>";
+
+    /* deep nesting: 1 MiB of open divs around a paragraph (kept: above the depth cap) */
+    nm_buf_puts(&b, "<html><body><article>");
+    nm_buf_puts(&b, para);
+    while (b.len < MiB) nm_buf_puts(&b, "<div><section>");
+    nm_buf_puts(&b, "<p>deep</p></article></body></html>");
+    expect_fast("deep nesting", &b, NULL, "Real words");
+
+    /* millions of tiny elements: refused by the element budget before parsing */
+    nm_buf_reset(&b);
+    while (b.len < 3 * MiB) nm_buf_puts(&b, "<b>");
+    expect_fast("3 MiB of <b>", &b, NULL, NULL);
+    char err[256] = "";
+    parse_article_t *a = parse_article(b.data, b.len, NULL, NULL, NULL, err, sizeof err);
+    CHECK(a == NULL && strstr(err, "too many elements") != NULL);
+    parse_article_destroy(&a);
+    /* ... and the budget follows the configured size cap */
+    parse_html_opts_t tight = {.max_bytes = 64 * 1024, .max_depth = 0};
+    nm_buf_reset(&b);
+    nm_buf_puts(&b, "<html><body>");
+    nm_buf_puts(&b, para);
+    while (b.len < 40 * 1024) nm_buf_puts(&b, "<b>");   /* ~13,000 elements in 40 KiB */
+    a = parse_article(b.data, b.len, NULL, NULL, &tight, err, sizeof err);
+    CHECK(a == NULL && strstr(err, "too many elements") != NULL);
+    parse_article_destroy(&a);
+    a = parse_article(b.data, b.len, NULL, NULL, NULL, err, sizeof err);   /* default cap: fine */
+    CHECK(a != NULL);
+    parse_article_destroy(&a);
+    /* 1 MiB of tiny elements under the budget: parsed */
+    nm_buf_reset(&b);
+    nm_buf_puts(&b, "<html><body>");
+    nm_buf_puts(&b, para);
+    while (b.len < MiB) nm_buf_puts(&b, "<i>a</i><b></b>");
+    expect_fast("1 MiB of tiny elements", &b, NULL, "Real words");
+
+    /* huge attributes: one 1 MiB class, and thousands of long ones */
+    nm_buf_reset(&b);
+    nm_buf_puts(&b, "<html><body><div class=\"");
+    while (b.len < MiB) nm_buf_puts(&b, "share related comment content article ");
+    nm_buf_puts(&b, "\">");
+    nm_buf_puts(&b, para);
+    nm_buf_puts(&b, "</div></body></html>");
+    expect_fast("1 MiB attribute", &b, NULL, NULL);
+    nm_buf_reset(&b);
+    nm_buf_puts(&b, "<html><body><article>");
+    nm_buf_puts(&b, para);
+    while (b.len < MiB) {
+        nm_buf_puts(&b, "<span class=\"");
+        for (int i = 0; i < 20; i++) nm_buf_puts(&b, "author-byline-date ");
+        nm_buf_puts(&b, "\" style=\"");
+        for (int i = 0; i < 10; i++) nm_buf_puts(&b, "color: red; ");
+        nm_buf_puts(&b, "\">w</span>");
+    }
+    nm_buf_puts(&b, "</article></body></html>");
+    expect_fast("many long attributes", &b, NULL, "Real words");
+
+    /* endless entities, named, numeric, broken and double-escaped */
+    nm_buf_reset(&b);
+    nm_buf_puts(&b, "<html><head><title>&amp;amp;&#8217;&#x1F600;</title></head><body><article>");
+    nm_buf_puts(&b, para);
+    nm_buf_puts(&b, "<p>");
+    while (b.len < MiB) nm_buf_puts(&b, "&amp;&lt;&#65;&#x42;&nbsp;&eacute;&#0;&#xD800;&#99999999;&bogus;&amp");
+    nm_buf_puts(&b, "</p></article></body></html>");
+    expect_fast("1 MiB of entities", &b, NULL, "Real words");
+
+    /* unterminated comment / script swallowing the rest */
+    nm_buf_reset(&b);
+    nm_buf_puts(&b, "<html><body><article>");
+    nm_buf_puts(&b, para);
+    nm_buf_puts(&b, "<!--");
+    while (b.len < MiB) nm_buf_puts(&b, "<p>inside a comment</p><script>");
+    expect_fast("unterminated comment", &b, NULL, "Real words");
+    nm_buf_free(&b);
+}
+
 int main(void)
 {
     test_realistic_page();
     test_windows_1252();
     test_gbk();
+    test_undeclared_cjk();
+    test_language();
     test_not_html();
     test_hostile();
+    test_adversarial_1mib();
     return nm_test_done();
 }

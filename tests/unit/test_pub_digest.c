@@ -2,8 +2,195 @@
  * and reading time, translated titles, subheadings, empty day, determinism. */
 #include <stdlib.h>
 
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+
 #include "nm_test.h"
 #include "pub_digest.h"
+
+/* Number of nodes an XPath finds in doc (Atom namespace as "a"). */
+static int xcount(xmlDocPtr doc, const char *xp)
+{
+    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+    xmlXPathRegisterNs(ctx, BAD_CAST "a", BAD_CAST "http://www.w3.org/2005/Atom");
+    xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST xp, ctx);
+    int n = o && o->nodesetval ? o->nodesetval->nodeNr : -1;
+    xmlXPathFreeObject(o);
+    xmlXPathFreeContext(ctx);
+    return n;
+}
+
+static char *xstring(xmlDocPtr doc, const char *xp)
+{
+    xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+    xmlXPathRegisterNs(ctx, BAD_CAST "a", BAD_CAST "http://www.w3.org/2005/Atom");
+    xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST xp, ctx);
+    char *s = o && o->stringval ? strdup((const char *)o->stringval) : NULL;
+    xmlXPathFreeObject(o);
+    xmlXPathFreeContext(ctx);
+    return s;
+}
+
+/* The hostile article: markup, entities, a javascript: URL, control bytes. */
+static const char HOSTILE_TITLE[] = "<script>alert('x')</script> & \"quotes\" \x01\x7f";
+static const char HOSTILE_TEXT[] = "Body <img src=x onerror=alert(1)> & more.\n\n</main><h1>fake</h1>\n";
+
+static void test_stories_llm_html_atom(void)
+{
+    const char *t1[] = {"diplomacy"};
+    pub_digest_article_t a[4] = {
+        {.title = "Wang Yi says deeper US exchanges on the cards", .url = "https://scmp.example/wang",
+         .source_site = "South China Morning Post", .text = "Wang met Rubio.", .word_count = 100,
+         .summary = "Wang met Rubio.", .topics = t1, .ntopics = 1, .story_id = 7},
+        {.title = "Pork prices fall", .url = "https://scmp.example/pork", .source_site = "South China Morning Post",
+         .text = "Prices fell.", .word_count = 50, .story_id = 8},
+        {.title = "Rubio and Wang hold talks", .url = "https://reuters.example/rubio", .source_site = "Reuters",
+         .text = "They talked.", .word_count = 80, .summary = "They talked.", .topics = t1, .ntopics = 1,
+         .story_id = 7},
+        {.title = HOSTILE_TITLE, .url = "javascript:alert(1)", .source_site = "Evil & Co <b>",
+         .byline = "<i>x</i>", .text = HOSTILE_TEXT, .word_count = 5, .summary = "<b>bold</b> & co",
+         .translated_title = "\xE6\xA0\x87\xE9\xA2\x98<x>", .story_id = 9},
+    };
+    pub_digest_opts_t o = {.title = "Digest <of> the day", .date = "2025-07-13",
+                           .generated_at = 1752480000, .language = "zh",
+                           .overview = "1. On diplomacy: Wang and Rubio met.\n2. On economy: pork <cheap>.",
+                           .commentary = "# Not a heading\nCoverage was balanced."};
+
+    /* Markdown: LLM overview and commentary; the story named with each outlet */
+    char *md = pub_digest_markdown(a, 4, &o);
+    const char *ov = strstr(md, "## Overview\n\n1. On diplomacy: Wang and Rubio met.\n\n2. On economy: pork \\<cheap>.\n");
+    const char *cm = strstr(md, "\n## Commentary\n\n\\# Not a heading\n\nCoverage was balanced.\n");
+    const char *ar = strstr(md, "\n## Articles\n");
+    const char *st = strstr(md, "\n## Stories covered by several outlets\n\n1. Wang Yi says deeper US exchanges on the cards \xE2\x80\x94 2 outlets\n"
+                               "   - South China Morning Post: Wang Yi says deeper US exchanges on the cards (#1)\n"
+                               "   - Reuters: Rubio and Wang hold talks (#3)\n");
+    const char *su = strstr(md, "\n## Summaries\n");
+    CHECK(ov && cm && ar && st && su && ov < cm && cm < ar && ar < st && st < su);
+    CHECK(strstr(md, "Pork prices fall \xE2\x80\x94") == NULL);   /* one-outlet stories are not listed */
+    CHECK(strstr(md, "\njavascript:alert(1)\n") != NULL);           /* URL line kept as text */
+    CHECK(strstr(md, "\\<script>alert('x')\\</script>") != NULL);
+    {   /* no raw HTML for Markdown renderers: every '<' is escaped */
+        int raw = 0;
+        for (const char *q = md; (q = strchr(q, '<')) != NULL; q++)
+            if (q == md || q[-1] != '\\') raw++;
+        CHECK_INT(raw, 0);
+    }
+    free(md);
+    /* no stories section when no story spans two outlets */
+    a[2].story_id = 10;
+    md = pub_digest_markdown(a, 4, &o);
+    CHECK(strstr(md, "## Stories covered") == NULL);
+    free(md);
+    a[2].story_id = 7;
+
+    /* HTML: well formed, escaped, phone-ready, no live hostile markup */
+    char *html = pub_digest_html(a, 4, &o);
+    CHECK(strncmp(html, "<!DOCTYPE html>\n<html lang=\"zh\">\n", 33) == 0);
+    CHECK(strstr(html, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>") != NULL);
+    CHECK(strstr(html, "<style>") != NULL && strstr(html, "max-width") != NULL);
+    CHECK(strstr(html, "<script") == NULL);
+    CHECK(strstr(html, "<img") == NULL);
+    CHECK(strstr(html, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quotes&quot;") != NULL);
+    CHECK(strstr(html, "\x01") == NULL && strstr(html, "\x7f") == NULL);
+    CHECK(strstr(html, "href=\"javascript") == NULL);
+    CHECK(strstr(html, "<a href=\"https://reuters.example/rubio\">https://reuters.example/rubio</a>") != NULL);
+    CHECK(strstr(html, "Evil &amp; Co &lt;b&gt;") != NULL);
+    CHECK(strstr(html, "<h1>Digest &lt;of&gt; the day 2025-07-13</h1>") != NULL);
+    CHECK(strstr(html, "<li>On diplomacy: Wang and Rubio met.</li>") != NULL);
+    CHECK(strstr(html, "pork &lt;cheap&gt;") != NULL);
+    CHECK(strstr(html, "<section id=\"commentary\">") != NULL);
+    CHECK(strstr(html, "<section id=\"stories\">") != NULL);
+    CHECK(strstr(html, "<span class=\"label\">Reuters</span>: <a href=\"#a3\">Rubio and Wang hold talks</a>") != NULL);
+    CHECK(strstr(html, "\xE4\xB8\xAD\xE6\x96\x87\xE6\xA0\x87\xE9\xA2\x98:</span> \xE6\xA0\x87\xE9\xA2\x98&lt;x&gt;") != NULL);
+    /* the hostile "</main>" in the text stays text: exactly one real <main> */
+    const char *m1 = strstr(html, "<main>");
+    CHECK(m1 && !strstr(m1 + 1, "<main>"));
+    CHECK(strstr(html, "&lt;/main&gt;&lt;h1&gt;fake&lt;/h1&gt;") != NULL);
+    /* libxml2's HTML parser sees the structure we meant */
+    {
+        xmlDocPtr d = xmlReadMemory(html + strlen("<!DOCTYPE html>\n"), (int)(strlen(html) - strlen("<!DOCTYPE html>\n")),
+                                    "digest.html", "utf-8", XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        CHECK(d != NULL);   /* our HTML is also well-formed XML */
+        if (d) {
+            CHECK_INT(xcount(d, "//main"), 1);
+            CHECK_INT(xcount(d, "//section[@id='full-text']/article"), 4);
+            CHECK_INT(xcount(d, "//script"), 0);
+            CHECK_INT(xcount(d, "//section[@id='summaries']/article/h3"), 4);
+            xmlFreeDoc(d);
+        }
+    }
+    char *inner = pub_digest_html_main(html);
+    CHECK(inner && strncmp(inner, "\n<header>", 9) == 0 && strstr(inner, "</body>") == NULL);
+    free(inner);
+    CHECK(pub_digest_html_main("no main here") == NULL);
+
+    /* Atom: parses, required elements, escaped content, stable ids */
+    pub_digest_entry_t e[2] = {
+        {.date = "2025-07-13", .language = "zh", .html = html, .updated = 1752480000},
+        {.date = "2025-07-12", .language = "zh", .html = "<main><p>older &amp; day</p></main>", .updated = 1752393600},
+    };
+    pub_atom_opts_t ao = {.title = "Digest <feed>", .base_url = "https://news.example.org/d", .language = "zh"};
+    char *atom = pub_digest_atom(e, 2, &ao);
+    xmlDocPtr d = xmlReadMemory(atom, (int)strlen(atom), "feed.atom", NULL, XML_PARSE_NONET);
+    CHECK(d != NULL);
+    if (d) {
+        CHECK_INT(xcount(d, "/a:feed"), 1);
+        CHECK_INT(xcount(d, "/a:feed/a:id"), 1);
+        CHECK_INT(xcount(d, "/a:feed/a:title"), 1);
+        CHECK_INT(xcount(d, "/a:feed/a:updated"), 1);
+        CHECK_INT(xcount(d, "/a:feed/a:author/a:name"), 1);
+        CHECK_INT(xcount(d, "/a:feed/a:link[@rel='self']"), 1);
+        CHECK_INT(xcount(d, "/a:feed/a:entry"), 2);
+        CHECK_INT(xcount(d, "/a:feed/a:entry[a:id and a:title and a:updated and a:content[@type='html'] and a:link[@rel='alternate']]"), 2);
+        char *s = xstring(d, "string(/a:feed/a:title)");
+        CHECK_STR(s, "Digest <feed>");
+        free(s);
+        s = xstring(d, "string(/a:feed/a:updated)");
+        CHECK_STR(s, "2025-07-14T08:00:00Z");
+        free(s);
+        s = xstring(d, "string(/a:feed/a:entry[1]/a:id)");
+        CHECK_STR(s, "https://news.example.org/d/2025-07-13.zh.html");
+        free(s);
+        s = xstring(d, "string(/a:feed/a:entry[2]/a:title)");
+        CHECK_STR(s, "Digest <feed> 2025-07-12");
+        free(s);
+        /* the content is the page's main, as escaped HTML: hostile text stays inert */
+        s = xstring(d, "string(/a:feed/a:entry[1]/a:content)");
+        CHECK(s && strstr(s, "<section id=\"overview\">") && strstr(s, "&lt;script&gt;") && !strstr(s, "<script"));
+        free(s);
+        s = xstring(d, "string(/a:feed/a:entry[2]/a:content)");
+        CHECK_STR(s, "<p>older &amp; day</p>");
+        free(s);
+        xmlFreeDoc(d);
+    }
+    free(atom);
+    /* without base_url: tag: ids, no links, still valid; empty feed is valid */
+    atom = pub_digest_atom(e, 1, &(pub_atom_opts_t){.title = "T", .base_url = "javascript:x"});
+    d = xmlReadMemory(atom, (int)strlen(atom), "feed.atom", NULL, XML_PARSE_NONET);
+    CHECK(d != NULL);
+    if (d) {
+        char *s = xstring(d, "string(/a:feed/a:entry/a:id)");
+        CHECK_STR(s, "tag:newsmill.invalid,2025:digest/2025-07-13/zh");
+        free(s);
+        CHECK_INT(xcount(d, "//a:link"), 0);
+        xmlFreeDoc(d);
+    }
+    free(atom);
+    atom = pub_digest_atom(NULL, 0, NULL);
+    d = xmlReadMemory(atom, (int)strlen(atom), "feed.atom", NULL, XML_PARSE_NONET);
+    CHECK(d != NULL && xcount(d, "/a:feed/a:id") == 1 && xcount(d, "/a:feed/a:entry") == 0);
+    if (d) xmlFreeDoc(d);
+    free(atom);
+    free(html);
+
+    char name[64];
+    pub_digest_file_name(name, sizeof name, "2025-07-13", "zh", "html");
+    CHECK_STR(name, "2025-07-13.zh.html");
+    pub_digest_file_name(name, sizeof name, "feed", "", "atom");
+    CHECK_STR(name, "feed.atom");
+}
 
 static const char *after(const char *hay, const char *needle, const char *from)
 {
@@ -115,5 +302,10 @@ int main(void)
     md = pub_digest_markdown(NULL, 0, NULL);
     CHECK(md && strncmp(md, "# Digest\n\n", 10) == 0);
     free(md);
+    md = pub_digest_html(NULL, 0, &o);
+    CHECK(md && strstr(md, "<p>No articles were collected for 2025-07-13.</p>") != NULL);
+    free(md);
+
+    test_stories_llm_html_atom();
     return nm_test_done();
 }

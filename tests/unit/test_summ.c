@@ -9,6 +9,14 @@
 
 static size_t index_of(const char *text, const char *s) { const char *p = strstr(text, s); return p ? (size_t)(p - text) : (size_t)-1; }
 
+/* characters (code points) */
+static size_t u8len(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
 int main(void)
 {
     const char *text =
@@ -73,12 +81,26 @@ int main(void)
     /* max_chars: a budget is a budget */
     summ_opts_t oc = {.sentences = 3, .max_chars = 120};
     r = summ_summarize(title, text, &oc);
-    CHECK(r && strlen(r->summary) <= 120 && r->nsentences >= 1);
+    CHECK(r && u8len(r->summary) <= 120 && r->nsentences >= 1);
     summ_result_destroy(&r);
     oc.max_chars = 20;
     r = summ_summarize(title, text, &oc);
-    CHECK(r && strlen(r->summary) <= 20 && strlen(r->summary) > 0);
+    CHECK(r && u8len(r->summary) <= 20 && strlen(r->summary) > 0);
     summ_result_destroy(&r);
+    /* the budget counts characters, not bytes: 30 Chinese characters are
+     * 90 bytes */
+    {
+        const char *zhs = "\xE4\xB8\xAD\xE5\x9B\xBD\xE4\xBB\x8A\xE5\xA4\xA9\xE5\x8F\x91\xE5\xB0\x84\xE4\xBA\x86\xE4\xB8\x80\xE9\xA2\x97\xE6\x96\xB0\xE7\x9A\x84\xE6\x9C\x88\xE7\x90\x83\xE6\x8E\xA2\xE6\xB5\x8B\xE5\x99\xA8\xE3\x80\x82"
+                          "\xE6\x8E\xA2\xE6\xB5\x8B\xE5\x99\xA8\xE5\xB0\x86\xE5\x9C\xA8\xE6\x9C\x88\xE7\x90\x83\xE5\x8D\x97\xE6\x9E\x81\xE5\xAF\xBB\xE6\x89\xBE\xE6\xB0\xB4\xE5\x86\xB0\xE3\x80\x82";
+        summ_opts_t oz = {.sentences = 2, .max_chars = 20};   /* the first sentence is 17 characters, 51 bytes */
+        r = summ_summarize(NULL, zhs, &oz);
+        CHECK(r && r->nsentences == 1 && strlen(r->summary) == 51);
+        summ_result_destroy(&r);
+        oz.max_chars = 10;                                    /* cut: 9 characters and "…" */
+        r = summ_summarize(NULL, zhs, &oz);
+        CHECK(r && strlen(r->summary) == 9 * 3 + 3 && strcmp(r->summary + 27, "\xE2\x80\xA6") == 0);
+        summ_result_destroy(&r);
+    }
 
     /* empty text: empty summary, still a result */
     r = summ_summarize(NULL, "", NULL);

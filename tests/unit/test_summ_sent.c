@@ -54,6 +54,22 @@ int main(void)
            "\xE2\x80\x9C\xE6\x98\xAF\xE5\x90\x97\xEF\xBC\x9F\xE2\x80\x9D", "\xE5\xAF\xB9");
     /* whitespace collapses; hard-wrapped lines join */
     EXPECT("One  sentence\nwrapped over\nthree lines. Two.", "One sentence wrapped over three lines.", "Two.");
+    /* more news shapes */
+    EXPECT("Former President George W. Bush spoke. He left.", "Former President George W. Bush spoke.", "He left.");
+    EXPECT("The meeting ended at 5 p.m. on Friday. Talks resume Monday.",
+           "The meeting ended at 5 p.m. on Friday.", "Talks resume Monday.");
+    EXPECT("Shares rose 2.5 per cent to HK$312.40 on Monday. Analysts were surprised.",
+           "Shares rose 2.5 per cent to HK$312.40 on Monday.", "Analysts were surprised.");
+    EXPECT("He said: \xE2\x80\x9CWe will see\xE2\x80\xA6\xE2\x80\x9D The talks ended.",
+           "He said: \xE2\x80\x9CWe will see\xE2\x80\xA6\xE2\x80\x9D", "The talks ended.");
+    EXPECT("(The figures are provisional.) Officials declined to comment.",
+           "(The figures are provisional.)", "Officials declined to comment.");
+    EXPECT("Gen. Li and Sen. Warren met in Washington. Both spoke.",
+           "Gen. Li and Sen. Warren met in Washington.", "Both spoke.");
+    /* Japanese: 。 with 「」 closing quotes */
+    EXPECT("\xE3\x80\x8C\xE9\x9B\xA8\xE3\x81\xA0\xE3\x80\x82\xE3\x80\x8D\xE7\xA9\xBA\xE3\x81\xAF\xE6\x9A\x97\xE3\x81\x84\xE3\x80\x82",
+           "\xE3\x80\x8C\xE9\x9B\xA8\xE3\x81\xA0\xE3\x80\x82\xE3\x80\x8D",
+           "\xE7\xA9\xBA\xE3\x81\xAF\xE6\x9A\x97\xE3\x81\x84\xE3\x80\x82");
 
     /* blocks and headings */
     summ_doc_t d = {0};

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# bench/e2e.sh N [BUILD]: end-to-end throughput of the whole pipeline.
+#
+# N article pages (the 711 real pages of ../shared/corpus/extraction-dev,
+# repeated with distinct URLs past 711; copies get their canonical hints
+# renamed so every article is a distinct row) are served gzip-encoded by the
+# loopback server, listed in feeds of 500 items. One publisher, parser,
+# summarizer (extractive) and fetcher run against a private PostgreSQL.
+# Prints: seconds from start to the last article job done, articles/s overall
+# and over the second half (steady state, DB already holding N/2 articles),
+# and peak (VmHWM) and median steady RSS of every worker, sampled every 0.5 s.
+# Politeness limits are lifted (per-host concurrency, delay, robots): this
+# measures newsmill's cost, not a crawl schedule.
+set -euo pipefail
+n=${1:?usage: bench/e2e.sh N [BUILD]}
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${2:-$root/build}" && pwd)
+corpus=$root/../shared/corpus/extraction-dev/html
+[ -d "$corpus" ] || { echo "e2e.sh: $corpus not found" >&2; exit 1; }
+work=$(mktemp -d /tmp/nm-bench.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    sleep 1
+    for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    "$root/tests/pg.sh" stop "$work/pg" >/dev/null 2>&1 || true
+    [ "${NM_KEEP:-0}" = 1 ] && echo "kept $work" >&2 || rm -rf "$work"
+}
+trap cleanup EXIT
+
+# pages and feeds
+mkdir -p "$work/www/a"
+python3 - "$corpus" "$work/www" "$n" <<'PY'
+import gzip, os, re, sys
+src, www, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+pages = sorted(f for f in os.listdir(src) if f.endswith('.html.gz'))
+hint = re.compile(rb'(rel\s*=\s*["\']?)canonical|og:url|"mainEntityOfPage"|"@id"', re.I)
+items = []
+for i in range(n):
+    f = pages[i % len(pages)]
+    name = 'a/%05d-%s' % (i, f)
+    if i < len(pages):
+        try:   # the test server refuses symlinks that leave its root
+            os.link(os.path.join(src, f), os.path.join(www, name))
+        except OSError:
+            open(os.path.join(www, name), 'wb').write(open(os.path.join(src, f), 'rb').read())
+    else:
+        raw = gzip.decompress(open(os.path.join(src, f), 'rb').read())
+        raw = hint.sub(lambda m: (m.group(1) + b'x-canonical') if m.group(1) else b'x-hint', raw)
+        open(os.path.join(www, name), 'wb').write(gzip.compress(raw, 1))
+    items.append(name[:-3])
+for k in range(0, n, 500):
+    with open(os.path.join(www, 'feed%03d.xml' % (k // 500)), 'w') as out:
+        out.write('<?xml version="1.0"?><rss version="2.0"><channel><title>bench %d</title>\n' % k)
+        for name in items[k:k + 500]:
+            out.write('<item><title>%s</title><link>/%s</link><guid>%s</guid></item>\n' % (name, name, name))
+        out.write('</channel></rss>\n')
+PY
+
+eval "$("$root/tests/pg.sh" start "$work/pg")"
+export NEWSMILL_DATABASE_URL
+NEWSMILL_DATABASE_URL=$("$root/tests/pg.sh" createdb nm_bench)
+db() { psql -X -q -t -A -d "$NEWSMILL_DATABASE_URL" -c "$1"; }
+
+"$build/tests/servers/nm_test_httpd" --root "$work/www" --port 0 --port-file "$work/port" >"$work/httpd.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
+base="http://127.0.0.1:$(cat "$work/port")"
+
+export NEWSMILL_PUBLISHER_DISPATCH_ENDPOINT="ipc://$work/dispatch" NEWSMILL_PUBLISHER_SINK_ENDPOINT="ipc://$work/sink"
+export NEWSMILL_FETCHER_PARSER_ENDPOINTS="ipc://$work/parser" NEWSMILL_PARSER_BIND="ipc://$work/parser"
+export NEWSMILL_PARSER_SUMMARIZER_ENDPOINTS="ipc://$work/summ" NEWSMILL_SUMMARIZER_BIND="ipc://$work/summ"
+export NEWSMILL_FETCHER_ALLOW_PRIVATE=true NEWSMILL_FETCHER_PER_HOST_CONCURRENCY=64
+export NEWSMILL_FETCHER_PER_HOST_DELAY_MS=0 NEWSMILL_FETCHER_ROBOTS=false NEWSMILL_LOG_LEVEL=warning
+export NEWSMILL_PUBLISHER_LEASE_SECONDS=120 NEWSMILL_LLM_ENABLED=false
+
+"$build/cli/newsmill" db migrate >/dev/null
+for f in "$work"/www/feed*.xml; do "$build/cli/newsmill" feed add "$base/$(basename "$f")" >/dev/null; done
+
+declare -A wpid
+for w in publisher parser summarizer fetcher; do
+    "$build/$w/newsmill-$w" >"$work/$w.log" 2>&1 &
+    wpid[$w]=$!
+    pids+=($!)
+done
+t0=$(date +%s.%N)
+half_t=""
+: >"$work/rss"
+while :; do
+    done_n=$(db "SELECT count(*) FROM jobs WHERE kind='article' AND state IN ('done','failed','dead')")
+    for w in publisher parser summarizer fetcher; do
+        echo "$w $(awk '/VmRSS/ {print $2}' "/proc/${wpid[$w]}/status" 2>/dev/null || echo 0)" >>"$work/rss"
+    done
+    now=$(date +%s.%N)
+    [ -z "$half_t" ] && [ "$done_n" -ge $((n / 2)) ] && half_t=$now && half_n=$done_n
+    [ "$done_n" -ge "$n" ] && break
+    if (( $(echo "$now - $t0 > 1800" | bc) )); then echo "e2e.sh: timeout with $done_n/$n done" >&2; exit 1; fi
+    for w in publisher parser summarizer fetcher; do
+        kill -0 "${wpid[$w]}" 2>/dev/null || { echo "e2e.sh: $w died" >&2; tail "$work/$w.log" >&2; exit 1; }
+    done
+    sleep 0.5
+done
+t1=$(date +%s.%N)
+for w in publisher parser summarizer fetcher; do
+    echo "$w hwm $(awk '/VmHWM/ {print $2}' "/proc/${wpid[$w]}/status")" >>"$work/rss"
+done
+echo "articles: $n  done: $(db "SELECT count(*) FROM jobs WHERE kind='article' AND state='done'")  failed/dead: $(db "SELECT count(*) FROM jobs WHERE kind='article' AND state IN ('failed','dead')")  rows: $(db "SELECT count(*) FROM articles")  summaries: $(db "SELECT count(*) FROM summaries")"
+echo "seconds: $(echo "$t1 - $t0" | bc -l | xargs printf '%.1f')  articles/s: $(echo "$n / ($t1 - $t0)" | bc -l | xargs printf '%.1f')  second half articles/s: $(echo "($n - $half_n) / ($t1 - $half_t)" | bc -l | xargs printf '%.1f')"
+for w in publisher parser summarizer fetcher; do
+    peak=$(awk -v w=$w '$1==w && $2=="hwm" {print $3}' "$work/rss")
+    steady=$(awk -v w=$w '$1==w && $2!="hwm" && $2>0 {print $2}' "$work/rss" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    printf 'rss %-11s peak %6.1f MB  median %6.1f MB\n' "$w" "$(echo "$peak/1024" | bc -l)" "$(echo "${steady:-0}/1024" | bc -l)"
+done
+grep -hiE "error|warn" "$work"/{publisher,parser,summarizer,fetcher}.log | sort | uniq -c | sort -rn | head -5 || true

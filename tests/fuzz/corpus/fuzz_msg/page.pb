@@ -1,0 +1,2 @@
+bü
+*6f1c2a9e-lease!https://news.example.com/a/1.html"%https://news.example.com/a/1.html?x=1(È2text/html; charset=utf-8:utf-8Bi<html><head><title>T</title></head><body><article><p>Hello world. A sentence.</p></article></body></html>X€ÎÃ`h¬

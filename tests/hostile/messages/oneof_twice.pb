@@ -1,0 +1,3 @@
+R
+aj
+	*tokBsecond
