@@ -5,6 +5,7 @@
  * again (without DELETE), and SQL users get story_coverage and
  * article_topics. */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,24 @@ static const char *const EGYPT =
     "finance, manufacturing and new energy. Li said China was willing to work with Egypt on "
     "crises in the Middle East, including Gaza and the Iran nuclear issue. Chinese companies "
     "have built Africa's tallest tower and its first electric light rail in Egypt.";
+
+/* Two passes at once (publisher tick and `newsmill digest`), each with its
+ * own connection. */
+static const char *g_conninfo;
+static void *pass_thread(void *arg)
+{
+    char err[512];
+    pub_db_t *db = pub_db_new(g_conninfo, NULL, err, sizeof err);
+    int *done = arg;
+    *done = -1;
+    if (!db) return NULL;
+    pub_story_opts_t so = {.window_days = 3, .max_hamming = 3};
+    int total = 0, n;
+    while ((n = pub_story_assign_pending(db, &so, 5, err, sizeof err)) > 0) total += n;
+    *done = n < 0 ? -1 : total;
+    pub_db_destroy(&db);
+    return NULL;
+}
 
 int main(void)
 {
@@ -254,6 +273,27 @@ int main(void)
     CHECK_STR(value("SELECT relation FROM story_articles sa JOIN articles a ON a.id = sa.article_id"
                     " WHERE a.canonical_url = 'https://empty.example/'"), "first");
     CHECK_STR(value("SELECT coalesce(simhash::text, 'null') FROM articles WHERE canonical_url = 'https://empty.example/'"), "null");
+
+    /* concurrent passes: 24 syndicated copies end up in ONE story, each
+     * article assigned exactly once between the two passes */
+    for (int k = 0; k < 24; k++) {
+        char url[64];
+        snprintf(url, sizeof url, "https://syndicate.example/%d", k);
+        add(url, k % 2 ? "Paper A" : "Paper B", "Syndicated story", PORK, "2025-09-01 12:00+00");
+    }
+    g_conninfo = conninfo;
+    int d1 = 0, d2 = 0;
+    pthread_t t1, t2;
+    pthread_create(&t1, NULL, pass_thread, &d1);
+    pthread_create(&t2, NULL, pass_thread, &d2);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    CHECK(d1 >= 0 && d2 >= 0);
+    CHECK_INT(d1 + d2, 24);
+    CHECK_INT(count("SELECT count(DISTINCT sa.story_id) FROM story_articles sa JOIN articles a ON a.id = sa.article_id"
+                    " WHERE a.canonical_url LIKE 'https://syndicate.example/%'"), 1);
+    CHECK_INT(count("SELECT count(*) FROM story_articles sa JOIN articles a ON a.id = sa.article_id"
+                    " WHERE a.canonical_url LIKE 'https://syndicate.example/%' AND sa.relation = 'duplicate'"), 23);
 
     pub_db_destroy(&db);
     PQfinish(adm);
