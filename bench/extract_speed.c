@@ -1,7 +1,7 @@
 /* extract_speed: throughput and memory of the article extractor.
  *
- *   extract_speed [-r ROUNDS] [CORPUS_DIR]   (default: 3 rounds over
- *                                             ../shared/corpus/extraction-dev)
+ *   extract_speed [-r ROUNDS] [-n PAGES] [CORPUS_DIR]   (default: 3 rounds
+ *                                   over all of ../shared/corpus/extraction-dev)
  *
  * Loads every html/NNNN.html.gz page into memory first (decompression is not
  * measured), then runs parse_article over all of them ROUNDS times in one
@@ -43,9 +43,11 @@ static int cmp_s(const void *a, const void *b) { return strcmp(*(char *const *)a
 int main(int argc, char **argv)
 {
     int rounds = 3;
+    size_t limit = 0;   /* -n: the first N pages only (for profiling under valgrind) */
     const char *dir = NM_SOURCE_ROOT "/../shared/corpus/extraction-dev";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-r") == 0 && i + 1 < argc) rounds = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) limit = (size_t)atol(argv[++i]);
         else dir = argv[i];
     }
     if (rounds < 1 || rounds > 100) rounds = 3;
@@ -63,6 +65,10 @@ int main(int argc, char **argv)
     }
     closedir(d);
     qsort(names, nn, sizeof *names, cmp_s);
+    if (limit && limit < nn) {
+        for (size_t i = limit; i < nn; i++) free(names[i]);
+        nn = limit;
+    }
     page_t *pages = nm_calloc(nn ? nn : 1, sizeof *pages);
     double bytes = 0;
     for (size_t i = 0; i < nn; i++) {

@@ -8,6 +8,7 @@
  * Per-element state lives in an array indexed through node->_private, which
  * libxml2's HTML parser leaves unused. Every walk is iterative. */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,17 +147,42 @@ static int token_in(const char *s, const char *w)
     return 0;
 }
 
-static int any_sub(const char *s, const char **list)
+/* Bit per letter a-z (and one for everything else) present in s: a pattern
+ * whose letters are not all present cannot occur, which rejects most of the
+ * ~100 patterns per class attribute without a strstr. */
+static uint32_t letter_mask(const char *s)
+{
+    uint32_t m = 0;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        m |= c >= 'a' && c <= 'z' ? 1u << (c - 'a') : 1u << 26;
+    }
+    return m;
+}
+
+#define MAX_PATTERNS 128
+static uint32_t neg_sub_m[MAX_PATTERNS], neg_word_m[MAX_PATTERNS], strong_sub_m[MAX_PATTERNS], pos_sub_m[MAX_PATTERNS];
+static pthread_once_t masks_once = PTHREAD_ONCE_INIT;
+
+static void masks_init(void)
+{
+    const char **lists[] = {neg_sub, neg_word, strong_sub, pos_sub};
+    uint32_t *masks[] = {neg_sub_m, neg_word_m, strong_sub_m, pos_sub_m};
+    for (int l = 0; l < 4; l++)
+        for (int i = 0; lists[l][i] && i < MAX_PATTERNS; i++) masks[l][i] = letter_mask(lists[l][i]);
+}
+
+static int any_sub_m(const char *s, uint32_t sm, const char **list, const uint32_t *lm)
 {
     for (int i = 0; list[i]; i++)
-        if (strstr(s, list[i])) return 1;
+        if (!(lm[i] & ~sm) && strstr(s, list[i])) return 1;
     return 0;
 }
 
-static int any_word(const char *s, const char **list)
+static int any_word_m(const char *s, uint32_t sm, const char **list, const uint32_t *lm)
 {
     for (int i = 0; list[i]; i++)
-        if (word_in(s, list[i])) return 1;
+        if (!(lm[i] & ~sm) && word_in(s, list[i])) return 1;
     return 0;
 }
 
@@ -185,13 +211,15 @@ static void classify(xmlNode *n, int *lvl, int *weight)
             lower_copy(buf, sizeof buf, attrs[i]);
             /* each list is scanned once per attribute (this runs for every
              * classed element: it is one of the extractor's hot spots) */
-            int neg = any_sub(buf, neg_sub) || any_word(buf, neg_word);
-            int pos = any_sub(buf, pos_sub);
+            uint32_t bm = letter_mask(buf);
+            pthread_once(&masks_once, masks_init);
+            int neg = any_sub_m(buf, bm, neg_sub, neg_sub_m) || any_word_m(buf, bm, neg_word, neg_word_m);
+            int pos = any_sub_m(buf, bm, pos_sub, pos_sub_m);
             if (neg || strstr(buf, "media")) w -= 25;
             if (pos) w += 25;
             neg_any |= neg;
             pos_any |= pos;
-            if (neg && !strong_any) strong_any = any_sub(buf, strong_sub);
+            if (neg && !strong_any) strong_any = any_sub_m(buf, bm, strong_sub, strong_sub_m);
         }
         if (role && (strcmp(role, "navigation") == 0 || strcmp(role, "banner") == 0 ||
                      strcmp(role, "contentinfo") == 0 || strcmp(role, "complementary") == 0 ||
@@ -575,6 +603,24 @@ static int is_signup_call(const char *t)
     return has_topic && has_verb;
 }
 
+/* An image credit left in the flow: "Photo: Jane Doe/Reuters",
+ * "Courtesy of Amp", "DGLimages via Getty Images". */
+static int is_image_credit(const char *t, size_t tl)
+{
+    static const char *starts[] = {"photo:", "photo by ", "photos by ", "photo credit", "image:", "image by ",
+                                   "image credit", "images:", "credit:", "courtesy of ", "illustration by ",
+                                   "illustration:", "(photo", "[photo", NULL};
+    static const char *ends[] = {"getty images", "shutterstock", "istock", "ap photo)", "reuters", "unsplash",
+                                 "/ap", "(ap)", "afp", "alamy", "pexels", "stock.adobe.com", NULL};
+    for (int i = 0; starts[i]; i++)
+        if (strncasecmp(t, starts[i], strlen(starts[i])) == 0) return 1;
+    for (int i = 0; ends[i]; i++) {
+        size_t el = strlen(ends[i]);
+        if (tl >= el && strcasecmp(t + tl - el, ends[i]) == 0 && !strchr(t, '.')) return 1;
+    }
+    return 0;
+}
+
 static void bb_flush(bb_t *b, const char *kind)
 {
     nm_buf_t *cur = &b->cur;
@@ -601,6 +647,7 @@ static void bb_flush(bb_t *b, const char *kind)
         if (strncasecmp(text, "by ", 3) == 0 && tl < 40 && !strchr(text, '.')) drop = 1;
     } else if (heading && is_boiler_phrase(text)) drop = 1;
     if (!drop && tl < 90 && is_signup_call(text)) drop = 1;
+    if (!drop && !heading && tl < 160 && is_image_credit(text, tl)) drop = 1;
     /* the author's bio box repeated under the article: "Jane Doe is a writer at..." */
     if (!drop && !heading && b->meta->byline && tl < 600) {
         size_t bl = strlen(b->meta->byline);
@@ -619,6 +666,13 @@ static void bb_flush(bb_t *b, const char *kind)
     b->total += tl;
 }
 
+static int bb_space(const char *s)
+{
+    unsigned char ch = (unsigned char)*s;
+    return ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v' ||
+           (ch == 0xC2 && (unsigned char)s[1] == 0xA0);
+}
+
 static void bb_text(bb_t *b, const char *s, int pre, int inlink)
 {
     nm_buf_t *cur = &b->cur;
@@ -626,15 +680,17 @@ static void bb_text(bb_t *b, const char *s, int pre, int inlink)
     if (pre) {
         nm_buf_puts(cur, s);
     } else {
-        for (; *s && cur->len < BLOCK_TEXT_CAP; s++) {
-            unsigned char ch = (unsigned char)*s;
-            int sp = isspace(ch) || (ch == 0xC2 && (unsigned char)s[1] == 0xA0);
-            if (sp) {
-                if (ch == 0xC2) s++;
+        /* whitespace runs become one space; words are appended whole */
+        while (*s && cur->len < BLOCK_TEXT_CAP) {
+            if (bb_space(s)) {
+                while (*s && bb_space(s)) s += (unsigned char)*s == 0xC2 ? 2 : 1;
                 if (cur->len && !isspace((unsigned char)cur->data[cur->len - 1])) nm_buf_append(cur, " ", 1);
-            } else {
-                nm_buf_append(cur, s, 1);
+                continue;
             }
+            const char *e = s;
+            while (*e && !bb_space(e)) e++;
+            nm_buf_append(cur, s, (size_t)(e - s));
+            s = e;
         }
     }
     if (inlink) b->cur_link += (int)(cur->len - before);
@@ -783,6 +839,14 @@ static size_t strip_svg(char *s, size_t n)
     size_t r = 0, w = 0;
     int unbalanced = 0;   /* a scan hit the end: stop scanning, or soup makes this quadratic */
     while (r < n) {
+        if (s[r] != '<') {   /* copy up to the next tag in one move */
+            const char *lt = memchr(s + r, '<', n - r);
+            size_t k = lt ? (size_t)(lt - s) - r : n - r;
+            if (w != r) memmove(s + w, s + r, k);
+            w += k;
+            r += k;
+            continue;
+        }
         if (s[r] == '<' && r + 4 < n && strncasecmp(s + r + 1, "svg", 3) == 0 &&
             (isspace((unsigned char)s[r + 4]) || s[r + 4] == '>' || s[r + 4] == '/')) {
             int depth = 0;
@@ -817,6 +881,84 @@ static size_t strip_svg(char *s, size_t n)
             continue;
         }
         s[w++] = s[r++];
+    }
+    s[w] = 0;
+    return w;
+}
+
+/* Case-insensitive: s (n bytes left) starts with tag name t (lower-case)
+ * followed by a delimiter. */
+static int tag_at(const char *s, size_t n, const char *t, size_t tl)
+{
+    if (n < tl + 1 || strncasecmp(s, t, tl) != 0) return 0;
+    char c = s[tl];
+    return c == '>' || c == '/' || isspace((unsigned char)c);
+}
+
+/* Position of the next "</name" (case-insensitive) at or after r, or n. */
+static size_t find_close(const char *s, size_t r, size_t n, const char *name, size_t nl)
+{
+    while (r < n) {
+        const char *lt = memchr(s + r, '<', n - r);
+        if (!lt) return n;
+        r = (size_t)(lt - s);
+        if (r + 2 + nl <= n && s[r + 1] == '/' && strncasecmp(s + r + 2, name, nl) == 0) return r;
+        r++;
+    }
+    return n;
+}
+
+/* Drop what libxml2 would scan character by character only for us to throw
+ * away: the bodies of <script> (except JSON-LD, which the metadata reads)
+ * and <style>, and comments (but tiny ones). Often a third of a modern page. The elements
+ * stay (empty) so the tree has the same shape. Linear: each byte is passed
+ * once; an unterminated script/style/comment stops the stripping there. In
+ * place, returns the new length. */
+static size_t strip_raw(char *s, size_t n)
+{
+    size_t r = 0, w = 0;
+    while (r < n) {
+        const char *lt = memchr(s + r, '<', n - r);
+        size_t k = lt ? (size_t)(lt - s) - r : n - r;
+        if (w != r && k) memmove(s + w, s + r, k);
+        w += k;
+        r += k;
+        if (r >= n) break;
+        size_t rest = n - r;
+        if (rest >= 4 && memcmp(s + r, "<!--", 4) == 0) {
+            const char *e = rest >= 5 && s[r + 4] == '>' ? s + r + 2 : memmem(s + r + 4, rest - 4, "-->", 3);   /* "<!-->" */
+            if (!e) break;
+            /* short ones stay: frameworks put "<!-- -->" between text
+             * fragments, and the split is what keeps "May 5, 2025" apart
+             * from " - 5 min read" */
+            size_t end = (size_t)(e - s) + 3;
+            if (end - r <= 40) {   /* kept whole, never rescanned */
+                memmove(s + w, s + r, end - r);
+                w += end - r;
+            }
+            r = end;
+            continue;
+        }
+        int script = tag_at(s + r + 1, rest - 1, "script", 6), style = !script && tag_at(s + r + 1, rest - 1, "style", 5);
+        if (script || style) {
+            const char *gt = memchr(s + r, '>', rest);
+            if (!gt) break;
+            size_t open_end = (size_t)(gt - s) + 1;
+            int keep = script && memmem(s + r, open_end - r, "ld+json", 7) != NULL;
+            if (!keep) {
+                size_t close = find_close(s, open_end, n, script ? "script" : "style", script ? 6 : 5);
+                if (close >= n) break;
+                memmove(s + w, s + r, open_end - r);   /* the open tag stays */
+                w += open_end - r;
+                r = close;
+                continue;
+            }
+        }
+        s[w++] = s[r++];
+    }
+    if (r < n) {   /* stopped early: keep the rest as it was */
+        if (w != r) memmove(s + w, s + r, n - r);
+        w += n - r;
     }
     s[w] = 0;
     return w;
@@ -906,6 +1048,7 @@ parse_article_t *parse_article(const char *html, size_t len, const char *url, co
     char *u = parse_html_to_utf8(html, len, content_type, &ulen, NULL);
     const char *why = sniff_text(u, ulen);
     if (why) { set_err(err, errlen, why); free(u); return NULL; }
+    ulen = strip_raw(u, ulen);
     ulen = strip_svg(u, ulen);
     if (ulen > INT32_MAX) { set_err(err, errlen, "too large"); free(u); return NULL; }
     size_t max_el = max_bytes / PARSE_HTML_BYTES_PER_ELEMENT_BUDGET;
@@ -961,10 +1104,6 @@ parse_article_t *parse_article(const char *html, size_t len, const char *url, co
     pass_boiler(&c);
     pass_stats(&c, 1);
     xmlNode *top = pick_top(&c);
-    if (getenv("X2_DEBUG")) {   /* X2TEMP */
-        fprintf(stderr, "top=%s class=%s id=%s text=%d score=%.1f ncands=%zu bodytext=%d\n", top->name, ph_attr(top, "class"), ph_attr(top, "id"), INFO(top)->text, INFO(top)->score, c.ncands, INFO(c.body)->text);
-        for (xmlNode *k = c.body; k; k = ph_next(k, c.body, 0)) if (k->type == XML_ELEMENT_NODE && k->_private && INFO(k)->text > 300) { int d = 0; for (xmlNode *q = k; q != c.body; q = q->parent) d++; if (d < 9) fprintf(stderr, "%*s%s.%s#%s text=%d ptext=%d link=%d\n", d*2, "", k->name, ph_attr(k,"class"), ph_attr(k,"id"), INFO(k)->text, INFO(k)->ptext, INFO(k)->link); }
-    }
 
     bb_t b;
     memset(&b, 0, sizeof b);

@@ -138,6 +138,8 @@ static const char *ld_str(json_t *o, const char *key)
 /* "name" of a string | object | array of them; names joined with ", ". */
 /* The object with this @id in the document's @graph (WordPress/Yoast write
  * "author": {"@id": ...} and the Person elsewhere). Bounded scan. */
+static _Thread_local int strict_names;   /* clean_author: also reject all-lower-case ASCII */
+
 static json_t *ld_by_id(json_t *doc, const char *id)
 {
     json_t *g = json_is_object(doc) ? json_object_get(doc, "@graph") : doc;
@@ -487,6 +489,22 @@ static char *clean_author(char *t)
     int bad = strchr(t, '*') != NULL || (tl0 >= 3 && strcasecmp(t + tl0 - 3, " by") == 0) ||
               (tl0 >= 5 && strcasecmp(t + tl0 - 5, " says") == 0) || strncasecmp(t, "authors of", 10) == 0;
     for (int i = 0; not_names[i] && !bad; i++) bad = ci_eq(t, not_names[i]);
+    /* names have no arrows or sentence punctuation, and are not a
+     * month or a bare label word */
+    int upper = 0, ascii_only = 1;
+    for (const unsigned char *q = (const unsigned char *)t; *q; q++) {
+        if (isupper(*q)) upper = 1;
+        if (*q >= 0x80) ascii_only = 0;
+    }
+    /* loose text next to a "By" label: a name has a capital somewhere
+     * (pages do show lower-case login names, but in byline markup) */
+    if (!bad && ascii_only && !upper && strict_names) bad = 1;
+    if (!bad && (strpbrk(t, "?!<>{}[]=") || strstr(t, "\xE2\x86\x92") || strstr(t, "\xE2\x9F\xA8"))) bad = 1;
+    if (!bad && tl0 > 1 && t[tl0 - 1] == '.' && count_words(t, tl0) > 3) bad = 1;
+    static const char *labels[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+        "dec", "january", "february", "march", "april", "june", "july", "august", "september", "october",
+        "november", "december", "insights from", "more about me", "about me", "about the author", "human", NULL};
+    for (int i = 0; labels[i] && !bad; i++) bad = ci_eq(t, labels[i]);
     if (bad) { free(t); return NULL; }
     size_t w = count_words(t, strlen(t));
     if (w < 1 || w > 8 || strlen(t) > 80 || strstr(t, "http") || strchr(t, '@') || strchr(t, '|') ||
@@ -629,6 +647,7 @@ static int64_t visible_date(const char *s, size_t len, int *updated)
     char *p = buf;
     while (*p == ' ' || *p == '-' || *p == '|' || *p == '/' || *p == '(' || *p == ',') p++;
     *updated = strcasestr(p, "updat") != NULL || strcasestr(p, "modif") != NULL || strcasestr(p, "revised") != NULL;
+    if (*updated && strcasestr(p, "last ")) *updated = 2;
     int64_t v = date_from_text(p);
     if (!v) v = numeric_date(p);
     /* "Last Updated: 2025-02-22", "Posted by X on May 5, 2025": retry from
@@ -660,7 +679,7 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
     int meta_date_prio = 100, meta_mod_prio = 100, nld = 0, nh1 = 0;
     /* visible dates are placed relative to the first h1, in non-blank text nodes */
     long ntext = 0, h1_at = -1, vis_before_at = -1000, upd_label_at = -1000;
-    int vis_before_upd = 0, vis_after_upd = 0;
+    int vis_before_upd = 0, vis_after_upd = 0, upd_label_last = 0;
     char *tw_author = NULL, *text_author = NULL, tw_author_slot = 0, *meta_image = NULL, *ld_image_url = NULL;
     int kw_from_ld = 0;
     char *h1s[8] = {0};   /* h1s[0] unused: the first h1 is m->h1 */
@@ -681,25 +700,30 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
                     size_t tl = strlen(tx);
                     int upd = 0;
                     int64_t v = tl <= 90 && (h1_at < 0 || (!vis_after && ntext - h1_at <= 40)) ? visible_date(tx, tl, &upd) : 0;
-                    upd = upd || ntext - upd_label_at <= 2;
+                    if (!upd && ntext - upd_label_at <= 2) upd = upd_label_last ? 2 : 1;
                     /* a visible byline near the headline: "By X", or a "Written by" label and X next */
                     if (!text_author && tl < 80 && (h1_at < 0 || ntext - h1_at <= 60)) {
+                        strict_names = 1;
                         if (ntext - by_label_at == 1) {
                             text_author = clean_author(ph_clean(tx));
                         } else if (strncasecmp(tx, "by", 2) == 0 || strcasestr(tx, " by")) {
                             char *cl = ph_clean(tx);
                             size_t cll = cl ? strlen(cl) : 0;
-                            if (cl && cll < 24 && (strcasecmp(cl + cll - 2, "by") == 0 || strcasecmp(cl + (cll > 3 ? cll - 3 : 0), "by:") == 0))
+                            if (cl && cll >= 2 && cll < 24 && (strcasecmp(cl + cll - 2, "by") == 0 || strcasecmp(cl + (cll > 3 ? cll - 3 : 0), "by:") == 0))
                                 by_label_at = ntext;
                             else if (cl && count_words(cl, cll) <= 8 && (strncasecmp(cl, "by ", 3) == 0 || strncasecmp(cl, "written by", 10) == 0 ||
                                      strncasecmp(cl, "posted by", 9) == 0))
                                 text_author = clean_author(nm_strdup(cl));
                             free(cl);
                         }
+                        strict_names = 0;
                     }
                     if (v && h1_at < 0) { vis_before = v; vis_before_at = ntext; vis_before_upd = upd; }
                     else if (v) { vis_after = v; vis_after_upd = upd; }
-                    else if (tl < 40 && (strcasestr(tx, "updated") || strcasestr(tx, "modified"))) upd_label_at = ntext;
+                    else if (tl < 40 && (strcasestr(tx, "updated") || strcasestr(tx, "modified"))) {
+                        upd_label_at = ntext;
+                        upd_label_last = strcasestr(tx, "last ") != NULL;
+                    }
                 }
             }
             n = ph_next(n, root, 1);
@@ -863,6 +887,12 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
     if (ld_author) m->byline = clean_author(nm_strdup(ld_author));
     /* a login name ("jsmith", "andrew.keaveney") in the markup, a full name on the page: the page */
     const char *shown = dom_author ? dom_author : text_author;
+    /* the site or publisher named as author while the page shows a person's byline */
+    if (m->byline && shown && !ci_eq(m->byline, shown) && strchr(shown, ' ') &&
+        ((og_site && ci_eq(m->byline, og_site)) || (ld_site && ci_eq(m->byline, ld_site)))) {
+        free(m->byline);
+        m->byline = nm_strdup(shown);
+    }
     if (m->byline && !strchr(m->byline, ' ') && shown && strchr(shown, ' ')) {
         free(m->byline);
         m->byline = nm_strdup(shown);
@@ -884,7 +914,9 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
     int64_t vis = vis_after ? vis_after : (h1_at >= 0 && h1_at - vis_before_at <= 15 ? vis_before : 0);
     int vis_upd = vis_after ? vis_after_upd : vis_before_upd;
     parse_stamp_t vst = {vis, 0, 0};
-    if (vis && vis_upd && pub.t) m->published = pub;   /* "Updated <date>": published_at stays the first publication */
+    /* "(Last) updated <date>" next to the headline: published_at stays the
+     * first publication (modified_at has the update) */
+    if (vis && vis_upd && pub.t) m->published = pub;
     else if (vis && pub.t && local_day(&pub) == local_day(&vst)) m->published = pub;
     else if (vis && mod.t && local_day(&mod) == local_day(&vst)) m->published = mod;
     else if (vis) m->published = vst;

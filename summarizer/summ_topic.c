@@ -102,6 +102,8 @@ static int match(const char *const *list, const char *w, size_t wl)
 {
     for (int k = 0; list[k]; k++) {
         const char *kw = list[k];
+        if (kw[0] != w[0] && kw[0] != '*')  /* cheap reject first: this runs per word x keyword */
+            continue;
         size_t kl = strlen(kw);
         if (kl && kw[kl - 1] == '*') {
             if (wl >= kl - 1 && memcmp(kw, w, kl - 1) == 0) return k;

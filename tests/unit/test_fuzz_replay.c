@@ -112,5 +112,10 @@ int main(void)
     /* fuzz_llm found: "<LONG_MAX>.5" overflowed a signed add (UB) */
     CHECK_INT(summ_llm_retry_after("9223372036854775807.5", 0), 86400);
     CHECK_INT(summ_llm_retry_after("2.5", 0), 3);
+
+    /* tear down fuzz_msg's sockets so valgrind sees no libzmq threads left */
+    nm_sock_close(&g_tx);
+    nm_sock_close(&g_rx);
+    zmq_ctx_term(g_ctx);
     return nm_test_done();
 }

@@ -234,6 +234,44 @@ static void test_windows_1252(void)
     }
 }
 
+/* Script/style bodies and comments are removed before parsing (speed):
+ * markup-like text inside them must not leak or break the tree, JSON-LD
+ * must still be read, framework comments must still split text. */
+static void test_raw_text_stripping(void)
+{
+    const char *html =
+        "<!doctype html><!--[if gt IE 8]><!--><html lang=\"en\"><!--<![endif]--><head>"
+        "<script type=\"application/ld+json\">{\"@type\":\"NewsArticle\",\"headline\":\"From JSON-LD\","
+        "\"datePublished\":\"2024-02-03T10:00:00-05:00\",\"author\":{\"@type\":\"Person\",\"name\":\"Ann Lee\"}}</script>"
+        "<style>p::after{content:'</p><p>STYLE LEAK'}</style>"
+        "<SCRIPT>var s = '<div>SCRIPT LEAK</div>'; if (a<b) {}</SCRIPT >"
+        "</head><body><article>"
+        "<!-- a long comment with <p>COMMENT LEAK that is long enough to be removed</p> -->"
+        "<p>First paragraph of the story, long enough to be article text for the extractor.</p>"
+        "<script>document.write('</scr' + 'ipt>')</script>"
+        "<p>Second paragraph<!-- --> continues here, also long enough to be kept as text.</p>"
+        "</article></body></html>";
+    char err[256] = "";
+    parse_article_t *a = parse_article(html, strlen(html), NULL, NULL, NULL, err, sizeof err);
+    CHECK(a != NULL);
+    if (a) {
+        CHECK(strstr(a->text, "LEAK") == NULL);
+        CHECK(strstr(a->text, "First paragraph of the story") != NULL);
+        CHECK(strstr(a->text, "Second paragraph continues here") != NULL);
+        CHECK_STR(a->byline, "Ann Lee");
+        CHECK_INT(a->published_tz, -300);
+        CHECK_INT(a->published_tz_known, 1);
+        parse_article_destroy(&a);
+    }
+    /* an unterminated script swallows nothing before it */
+    const char *open_script = "<html><body><article><p>Visible paragraph before a script that never ends, "
+                              "with enough words.</p><script>var x = '<p>never closed";
+    a = parse_article(open_script, strlen(open_script), NULL, NULL, NULL, err, sizeof err);
+    CHECK(a != NULL);
+    if (a) CHECK(strstr(a->text, "Visible paragraph before a script") != NULL);
+    parse_article_destroy(&a);
+}
+
 /* Undeclared language: detected from the text (stopwords, scripts). */
 static void test_language(void)
 {
@@ -523,6 +561,7 @@ int main(void)
     test_gbk();
     test_undeclared_cjk();
     test_language();
+    test_raw_text_stripping();
     test_not_html();
     test_hostile();
     test_adversarial_1mib();
