@@ -111,4 +111,16 @@ for w in publisher parser summarizer fetcher; do
     steady=$(awk -v w=$w '$1==w && $2!="hwm" && $2>0 {print $2}' "$work/rss" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
     printf 'rss %-11s peak %6.1f MB  median %6.1f MB\n' "$w" "$(echo "$peak/1024" | bc -l)" "$(echo "${steady:-0}/1024" | bc -l)"
 done
+# CPU per article: where the time goes (workers, and PostgreSQL's backends)
+hz=$(getconf CLK_TCK)
+cpu_of() { awk -v hz="$hz" '{print ($14 + $15 + $16 + $17) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+for w in publisher parser summarizer fetcher; do
+    printf 'cpu %-11s %6.2f ms/article\n' "$w" "$(echo "$(cpu_of "${wpid[$w]}") * 1000 / $n" | bc -l)"
+done
+pm=$(head -n 1 "$work/pg/data/postmaster.pid" 2>/dev/null || true)
+if [ -n "$pm" ]; then
+    pgcpu=$(cpu_of "$pm")
+    for c in $(ps -o pid= --ppid "$pm"); do pgcpu=$(echo "$pgcpu + $(cpu_of "$c")" | bc -l); done
+    printf 'cpu %-11s %6.2f ms/article (live backends only)\n' postgresql "$(echo "$pgcpu * 1000 / $n" | bc -l)"
+fi
 grep -hiE "error|warn" "$work"/{publisher,parser,summarizer,fetcher}.log | sort | uniq -c | sort -rn | head -5 || true

@@ -882,7 +882,8 @@ static parse_feed_entry_t *new_entry(parse_feed_t *f)
             feed_error(f, "more than %d entries; the rest ignored", MAX_ENTRIES);
         return NULL;
     }
-    f->entries = nm_realloc(f->entries, (f->nentries + 1) * sizeof *f->entries);
+    if ((f->nentries & (f->nentries - 1)) == 0)  /* at 0, 1, 2, 4, 8...: double, so growth stays linear */
+        f->entries = nm_realloc(f->entries, (f->nentries ? 2 * f->nentries : 1) * sizeof *f->entries);
     parse_feed_entry_t *e = &f->entries[f->nentries++];
     memset(e, 0, sizeof *e);
     return e;
