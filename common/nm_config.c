@@ -64,6 +64,7 @@ static const key_t_ keys[] = {
 
     K(summarizer, bind, T_STR, "tcp://127.0.0.1:7104"),
     K(summarizer, sentences, T_INT, "3"),
+    K(summarizer, max_chars, T_INT, "0"),
     K(summarizer, language, T_STR, "en"),
 
     K(digest, title, T_STR, "英文媒体关于中国的报道汇总"),

@@ -61,6 +61,7 @@ typedef struct {
     struct {
         char *bind;                /* PULL: articles from parsers */
         int sentences;             /* extractive summary length */
+        int max_chars;             /* and at most this many characters (0 = no cap) */
         char *language;            /* language of summaries ("en" offline) */
     } summarizer;
     struct {

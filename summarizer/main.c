@@ -122,7 +122,7 @@ static void handle(summarizer_t *s, nm_envelope_t *env)
     Newsmill__ArticleResult *res = env->article_result;
     Newsmill__Article *art = res->article;
 
-    summ_opts_t opts = { .sentences = s->d.cfg.summarizer.sentences, .max_chars = 0,
+    summ_opts_t opts = { .sentences = s->d.cfg.summarizer.sentences, .max_chars = s->d.cfg.summarizer.max_chars,
                          .language = s->d.cfg.summarizer.language };
     summ_result_t *r = summ_summarize(art->title, art->text ? art->text : "", &opts);
     if (!r) {

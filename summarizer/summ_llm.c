@@ -17,6 +17,7 @@
 #include "nm_buf.h"
 #include "nm_daemon.h"
 #include "nm_log.h"
+#include "nm_metrics.h"
 
 #ifndef NM_PROMPTS_INSTALL_DIR
 #define NM_PROMPTS_INSTALL_DIR "/usr/share/newsmill/prompts"
@@ -741,10 +742,14 @@ static void on_done(summ_llm_t *llm, req_t *r, CURLcode cc)
     if (curl_easy_header(r->easy, "Retry-After", 0, CURLH_HEADER, -1, &h) == CURLHE_OK && h)
         retry_after = summ_llm_retry_after(h->value, nm_time_s());
     int sse = cc == CURLE_OK ? is_sse(r) : 0;
+    curl_off_t micros = 0;
+    curl_easy_getinfo(r->easy, CURLINFO_TOTAL_TIME_T, &micros);
     curl_multi_remove_handle(llm->multi, r->easy);
     list_remove(&llm->inflight, r);
     llm->active--;
 
+    if (cc != CURLE_OK || code != 200)
+        nm_metrics_llm_request((double)micros / 1e6, cc != CURLE_OK ? "transport_error" : "http_error", 0, 0);
     if (cc != CURLE_OK) {
         if (r->resp_too_big)
             req_set_error(r, "the reply is larger than %u bytes", SUMM_LLM_MAX_BODY);
@@ -789,6 +794,8 @@ static void on_done(summ_llm_t *llm, req_t *r, CURLcode cc)
                   : summ_llm_reply_parse_json(body, r->resp.len, &rep);
     r->tokens += rep.total_tokens;
     llm->stats.tokens += (uint64_t)rep.total_tokens;
+    nm_metrics_llm_request((double)micros / 1e6, prc < 0 ? "bad_reply" : "ok",
+                           (uint64_t)rep.prompt_tokens, (uint64_t)rep.completion_tokens);
     if (prc < 0) {
         req_set_error(r, "%s", rep.error ? rep.error : "unusable reply");
         summ_llm_reply_free(&rep);

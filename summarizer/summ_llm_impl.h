@@ -24,6 +24,7 @@ typedef struct {
     nm_buf_t content;        /* assistant message (joined deltas when streamed) */
     char finish_reason[32];
     int total_tokens;
+    int prompt_tokens, completion_tokens;  /* usage split, when the server gives it */
     int saw_choice;
     int done;                /* SSE [DONE] seen */
     char *error;             /* why the reply is unusable */

@@ -285,6 +285,11 @@ static void reply_from_choice(json_t *root, summ_llm_reply_t *r, int delta)
         json_t *tt = json_object_get(usage, "total_tokens");
         if (json_is_integer(tt) && json_integer_value(tt) >= 0 && json_integer_value(tt) < 100000000)
             r->total_tokens = (int)json_integer_value(tt);
+        json_t *pt = json_object_get(usage, "prompt_tokens"), *ct = json_object_get(usage, "completion_tokens");
+        if (json_is_integer(pt) && json_integer_value(pt) >= 0 && json_integer_value(pt) < 100000000)
+            r->prompt_tokens = (int)json_integer_value(pt);
+        if (json_is_integer(ct) && json_integer_value(ct) >= 0 && json_integer_value(ct) < 100000000)
+            r->completion_tokens = (int)json_integer_value(ct);
     }
 }
 
