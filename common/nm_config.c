@@ -37,6 +37,7 @@ static const key_t_ keys[] = {
     K(publisher, feed_max_poll_seconds, T_INT, "21600"),
     K(publisher, lease_batch, T_INT, "32"),
     K(publisher, unsafe_disable_fencing, T_BOOL, "false"),
+    K(publisher, retention_days, T_INT, "90"),
 
     K(fetcher, id, T_STR, ""),
     K(fetcher, parser_endpoints, T_STR, "tcp://127.0.0.1:7103"),

@@ -31,6 +31,7 @@ typedef struct {
         int feed_max_poll_seconds; /* ... and slowest interval */
         int lease_batch;           /* most jobs leased in one query */
         bool unsafe_disable_fencing; /* TEST ONLY: the chaos test's negative control */
+        int retention_days;        /* finished article jobs are deleted after this; 0 = keep */
     } publisher;
     struct {
         char *id;                  /* "" = hostname-pid */

@@ -18,6 +18,7 @@
 #include "pub_daily.h"
 #include "pub_db.h"
 #include "pub_peers.h"
+#include "pub_retention.h"
 #include "pub_metrics.h"
 #include "nm_metrics.h"
 
@@ -99,6 +100,23 @@ static void store(publisher_t *p, nm_envelope_t *env)
         p->failed++;
         nm_warn("sink: %s not stored: %s", nm_msg_kind(env), err);
     }
+}
+
+/* Retention: one batch every five minutes, one a second while a backlog lasts. */
+static void prune(publisher_t *p)
+{
+    static int64_t next_ms;
+    int64_t now = nm_now_ms();
+    if (p->d.cfg.publisher.retention_days <= 0 || now < next_ms)
+        return;
+    char err[256] = "";
+    int64_t n = pub_retention_prune(p->db, p->d.cfg.publisher.retention_days, 1000, err, sizeof err);
+    if (n < 0)
+        nm_warn("retention: %s", err);
+    else if (n > 0)
+        nm_info("retention: deleted %" PRId64 " finished jobs older than %d days", n,
+                p->d.cfg.publisher.retention_days);
+    next_ms = now + (n >= 1000 ? 1000 : 300000);
 }
 
 /* Returns how many messages were handled. */
@@ -294,6 +312,7 @@ int main(int argc, char **argv)
                 read_sink(&p);
             dispatch(&p);
             pub_daily_sched_tick(digest_sched, p.db);
+            prune(&p);
         }
         nm_daemon_watchdog();
         report(&p, &last_report);
