@@ -266,7 +266,9 @@ static int is_hidden(const xmlNode *n)
     const char *c = ph_attr(n, "class");
     if (c && (token_in(c, "hidden") || token_in(c, "d-none") || token_in(c, "is-hidden") || token_in(c, "visually-hidden") ||
               token_in(c, "sr-only") || token_in(c, "screen-reader-text") || token_in(c, "hide") ||
-              token_in(c, "invisible") || token_in(c, "w-condition-invisible") || token_in(c, "is-invisible")))
+              token_in(c, "invisible") || token_in(c, "w-condition-invisible") || token_in(c, "is-invisible") ||
+              /* Webflow's form outcome messages: shown only after a submit */
+              token_in(c, "w-form-done") || token_in(c, "w-form-fail")))
         return 1;
     return 0;
 }

@@ -278,6 +278,63 @@ static size_t count_words(const char *s, size_t n)
     return w;
 }
 
+/* "Newegg.com", "example.co.uk": a site named by its host. */
+static int looks_like_domain(const char *s)
+{
+    const char *dot = strrchr(s, '.');
+    if (!dot || dot == s || strchr(s, ' ')) return 0;
+    size_t tld = strlen(dot + 1);
+    if (tld < 2 || tld > 6) return 0;
+    for (const char *p = dot + 1; *p; p++) if (!isalpha((unsigned char)*p)) return 0;
+    return 1;
+}
+
+/* The site-name segment of a document title: what follows its last
+ * " | ", " - ", " – " or " — " (NULL when there is none). */
+static const char *title_tail(const char *t)
+{
+    static const char *seps[] = {" | ", " - ", " \xE2\x80\x93 ", " \xE2\x80\x94 ", NULL};
+    const char *best = NULL;
+    for (int i = 0; t && seps[i]; i++) {
+        const char *p = t, *last = NULL;
+        while ((p = strstr(p, seps[i])) != NULL) { last = p; p++; }
+        if (last && (!best || last + strlen(seps[i]) > best)) best = last + strlen(seps[i]);
+    }
+    return best;
+}
+
+static int root_href(const char *href);
+
+/* An h1 that is the site's logo: its whole text one link to a site's
+ * front page ("<h1><a href="/">Site</a></h1>"). */
+static int h1_is_logo(const xmlNode *h)
+{
+    const xmlNode *a = NULL;
+    if (h->parent && h->parent->type == XML_ELEMENT_NODE && strcmp((const char *)h->parent->name, "a") == 0)
+        return root_href(ph_attr(h->parent, "href"));
+    for (const xmlNode *c = h->children; c; c = c->next) {
+        if (c->type == XML_TEXT_NODE && c->content) {
+            for (const char *p = (const char *)c->content; *p; p++) if (!isspace((unsigned char)*p)) return 0;
+        } else if (c->type == XML_ELEMENT_NODE) {
+            if (a || strcmp((const char *)c->name, "a") != 0) return 0;
+            a = c;
+        }
+    }
+    return a && root_href(ph_attr(a, "href"));
+}
+
+/* A link to a site's front page: "/", "https://host", "https://host/". */
+static int root_href(const char *href)
+{
+    if (!href) return 0;
+    const char *p = strstr(href, "://");
+    if (p) {
+        p = strchr(p + 3, '/');
+        if (!p) return 1;
+    } else p = href;
+    return strcmp(p, "/") == 0 || strcmp(p, "/index.html") == 0;
+}
+
 /* Drop " | Site", " - Site" suffixes (and "Site | " prefixes). */
 static void strip_site(char *t, const char *site, const char *h1)
 {
@@ -302,7 +359,8 @@ static void strip_site(char *t, const char *site, const char *h1)
             memmove(t, tail, strlen(tail) + 1);
             continue;
         }
-        if (ci_eq(tail, site) || (count_words(tail, strlen(tail)) <= 4 && count_words(t, headlen) >= 3)) {
+        if (ci_eq(tail, site) || looks_like_domain(tail) ||
+            (count_words(tail, strlen(tail)) <= 4 && count_words(t, headlen) >= 3)) {
             *cut = 0;
             continue;
         }
@@ -331,6 +389,8 @@ static int date_prio(const char *key)
         {"citation_date", 4}, {"dcterms.date", 4}, {"dcterms.modified", 9}, {"dc.date.modified", 9}, {NULL, 0}};
     for (int i = 0; keys[i].key; i++)
         if (strcasecmp(key, keys[i].key) == 0) return keys[i].prio;
+    /* site-specific spellings: "w-published-date", "article.publishdate" */
+    if (strcasestr(key, "publish") && strcasestr(key, "date")) return 4;
     return 0;
 }
 
@@ -456,6 +516,45 @@ static int looks_like_author_el(const xmlNode *n)
 }
 
 /* A byline as shown: "By Jane Doe" -> "Jane Doe"; NULL unless it looks like names. */
+/* A label the author's name follows in the next text: "Author:",
+ * "Author(s)", "Contributors", "Article by" (a label names who wrote the
+ * page wherever it sits, so it is looked for in the whole page). */
+static int author_label(const char *tx)
+{
+    static const char *labels[] = {"author", "authors", "author(s)", "contributor", "contributors",
+                                   "contributor(s)", "article by", "written by", "words by", NULL};
+    char b[32];
+    size_t k = 0;
+    for (; *tx && k + 1 < sizeof b; tx++) {
+        if (isspace((unsigned char)*tx)) { if (k && b[k - 1] != ' ') b[k++] = ' '; }
+        else b[k++] = (char)tolower((unsigned char)*tx);
+    }
+    while (k && (b[k - 1] == ' ' || b[k - 1] == ':')) k--;
+    b[k] = 0;
+    for (int i = 0; labels[i]; i++) if (strcmp(b, labels[i]) == 0) return 1;
+    return 0;
+}
+
+/* Inside navigation ("By Company Size" in a menu is no byline). */
+static int in_menu(const xmlNode *n)
+{
+    for (int d = 0; n && d < 10; n = n->parent, d++) {
+        if (n->type != XML_ELEMENT_NODE) continue;
+        if (strcmp((const char *)n->name, "nav") == 0) return 1;
+        const char *r = ph_attr(n, "role");
+        if (r && (strcmp(r, "navigation") == 0 || strcmp(r, "menu") == 0 || strcmp(r, "menubar") == 0)) return 1;
+        static const char *menus[] = {"menu", "nav", "navbar", "dropdown", "dropdown-menu", "sub-menu", "submenu",
+                                      "mega-menu", "megamenu", "menu-item", NULL};
+        const char *c = ph_attr(n, "class");
+        for (int i = 0; c && menus[i]; i++) {
+            size_t l = strlen(menus[i]);
+            for (const char *p = c; (p = strcasestr(p, menus[i])) != NULL; p += l)
+                if ((p == c || isspace((unsigned char)p[-1])) && (!p[l] || isspace((unsigned char)p[l]))) return 1;
+        }
+    }
+    return 0;
+}
+
 static char *clean_author(char *t)
 {
     if (!t) return NULL;
@@ -503,11 +602,40 @@ static char *clean_author(char *t)
     if (!bad && tl0 > 1 && t[tl0 - 1] == '.' && count_words(t, tl0) > 3) bad = 1;
     static const char *labels[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
         "dec", "january", "february", "march", "april", "june", "july", "august", "september", "october",
-        "november", "december", "insights from", "more about me", "about me", "about the author", "human", NULL};
+        "november", "december", "insights from", "more about me", "about me", "about the author", "human",
+        /* link and UI words that sit where bylines do */
+        "on", "here", "view full profile", "view profile", "full profile", "read more", "terms & conditions",
+        "terms and conditions", "privacy policy", "company size", "contact us", NULL};
     for (int i = 0; labels[i] && !bad; i++) bad = ci_eq(t, labels[i]);
-    if (bad) { free(t); return NULL; }
+    /* a job title glued to the name ("Harry Rabinowitz Tech Reporter"): the name */
+    if (!strchr(t, ',') && count_words(t, strlen(t)) >= 3) {
+        static const char *jobs[] = {"reporter", "editor", "writer", "coordinator", "correspondent", "contributor",
+                                     "columnist", "journalist", "producer", "manager", "director", "specialist",
+                                     "strategist", "analyst", "intern", NULL};
+        const char *lw = strrchr(t, ' '), *s1 = strchr(t, ' ');
+        for (int i = 0; lw && s1 && jobs[i]; i++) {
+            if (strcasecmp(lw + 1, jobs[i]) != 0) continue;
+            char *sp = strchr(s1 + 1, ' ');
+            if (sp) *sp = 0;
+            break;
+        }
+    }
+    int letters = 0;   /* "•", "—": punctuation only */
+    for (const unsigned char *q = (const unsigned char *)t; *q && !letters; q++) letters = isalpha(*q) || (*q >= 0xC3 && *q < 0xE2);
+    if (bad || !letters) { free(t); return NULL; }
     size_t w = count_words(t, strlen(t));
-    if (w < 1 || w > 8 || strlen(t) > 80 || strstr(t, "http") || strchr(t, '@') || strchr(t, '|') ||
+    /* a list of names ("A B, C D, E F and G H"): each part name-sized */
+    int list = 0;
+    if ((w > 8 || strlen(t) > 80) && strlen(t) <= 300 && strchr(t, ',')) {
+        list = 1;
+        for (const char *p = t; *p && list;) {
+            size_t pl = strcspn(p, ",");
+            if (count_words(p, pl) > 4) list = 0;
+            p += pl;
+            if (*p) p++;
+        }
+    }
+    if (w < 1 || (!list && (w > 8 || strlen(t) > 80)) || strstr(t, "http") || strchr(t, '@') || strchr(t, '|') ||
         ci_eq(t, "by") || ci_eq(t, "author") || !(isalpha((unsigned char)t[0]) || (unsigned char)t[0] >= 0x80)) {
         free(t);
         return NULL;
@@ -684,6 +812,10 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
     int kw_from_ld = 0;
     char *h1s[8] = {0};   /* h1s[0] unused: the first h1 is m->h1 */
     long by_label_at = -1000;
+    /* every visible date around the headline, to recognise the structured one among them */
+    int64_t vis_all[16];
+    long vis_all_at[16];
+    int nvis_all = 0;
 
     const char *lang = ph_attr(root, "lang");
     if (!lang) lang = ph_attr(root, "xml:lang");
@@ -699,14 +831,18 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
                     ntext++;
                     size_t tl = strlen(tx);
                     int upd = 0;
-                    int64_t v = tl <= 90 && (h1_at < 0 || (!vis_after && ntext - h1_at <= 40)) ? visible_date(tx, tl, &upd) : 0;
+                    int64_t v = tl <= 90 && (h1_at < 0 || ntext - h1_at <= 40) ? visible_date(tx, tl, &upd) : 0;
+                    if (v && nvis_all < 16) { vis_all[nvis_all] = v; vis_all_at[nvis_all++] = ntext; }
+                    if (v && vis_after) v = 0;   /* the first one after the h1 is the one shown with it */
                     if (!upd && ntext - upd_label_at <= 2) upd = upd_label_last ? 2 : 1;
                     /* a visible byline near the headline: "By X", or a "Written by" label and X next */
-                    if (!text_author && tl < 80 && (h1_at < 0 || ntext - h1_at <= 60)) {
+                    if (!text_author && tl < 24 && author_label(tx)) {
+                        by_label_at = ntext;
+                    } else if (!text_author && tl < 80 && (h1_at < 0 || ntext - h1_at <= 60 || ntext - by_label_at == 1)) {
                         strict_names = 1;
                         if (ntext - by_label_at == 1) {
                             text_author = clean_author(ph_clean(tx));
-                        } else if (strncasecmp(tx, "by", 2) == 0 || strcasestr(tx, " by")) {
+                        } else if ((strncasecmp(tx, "by", 2) == 0 || strcasestr(tx, " by")) && !in_menu(n)) {
                             char *cl = ph_clean(tx);
                             size_t cll = cl ? strlen(cl) : 0;
                             if (cl && cll >= 2 && cll < 24 && (strcasecmp(cl + cll - 2, "by") == 0 || strcasecmp(cl + (cll > 3 ? cll - 3 : 0), "by:") == 0))
@@ -823,6 +959,9 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
         } else if (strcmp(name, "time") == 0) {
             const char *dt = ph_attr(n, "datetime");
             if (dt && (!time_dt || ph_attr(n, "pubdate"))) { free(time_dt); time_dt = nm_strdup(dt); }
+        } else if (strcmp(name, "h1") == 0 && h1_is_logo(n)) {
+            if (h1_at < 0) h1_at = ntext;   /* still where the page's header is */
+            skip = 1;
         } else if (strcmp(name, "h1") == 0) {
             if (!m->h1) m->h1 = ph_text(n, META_TEXT_CAP);
             else if (nh1 < 8) h1s[nh1] = ph_text(n, META_TEXT_CAP);
@@ -861,9 +1000,21 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
         }
     }
     for (int k = 1; k < 8; k++) free(h1s[k]);
+    /* an h1 naming the site: the segment after the document title's separator */
+    const char *h1_site = m->h1 ? title_tail(html_title) : NULL;
+    if (m->h1 && !ci_eq(m->h1, h1_site)) h1_site = title_tail(og_title);
+    if (h1_site && count_words(h1_site, strlen(h1_site)) > 4) h1_site = NULL;   /* a headline, not a name */
     if (m->h1 && nh1 == 1 && count_words(m->h1, strlen(m->h1)) >= 2 && strlen(m->h1) < 300 &&
-        !(site && ci_eq(m->h1, site))) {
+        !(site && ci_eq(m->h1, site)) && !ci_eq(m->h1, h1_site)) {
         m->title = nm_strdup(m->h1);
+        /* an h1 that repeats the document title, site name and all
+         * ("Headline | Site"), or ends with the site's name: cut like a title */
+        if (loose_eq(m->h1, html_title) || loose_eq(m->h1, og_title) || loose_eq(m->h1, tw_title)) {
+            strip_site(m->title, site, NULL);
+        } else if (site) {
+            const char *tl = title_tail(m->title);
+            if (tl && ci_eq(tl, site)) strip_site(m->title, site, NULL);
+        }
         /* an all-caps h1 (typed for looks) with the same headline in the
          * metadata in ordinary case: the metadata's form */
         int lower = 0;
@@ -902,6 +1053,29 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
     if (!m->byline && text_author) m->byline = nm_strdup(text_author);
     if (!m->byline && meta_author) m->byline = clean_author(nm_strdup(meta_author));
     if (!m->byline && ld_org_author) m->byline = nm_strdup(ld_org_author);
+    /* one source names the first author only, another the whole list
+     * ("A" / "A, B" / "A and B"): the list */
+    for (int k = 0; k < 4 && m->byline; k++) {
+        const char *src = k == 0 ? meta_author : k == 1 ? dom_author : k == 2 ? text_author : tw_author;
+        size_t bl = strlen(m->byline);
+        if (!src || strncasecmp(src, m->byline, bl) != 0) continue;
+        const char *rest = src + bl;
+        if (strncmp(rest, ", ", 2) != 0 && strncasecmp(rest, " and ", 5) != 0 && strncmp(rest, " & ", 3) != 0) continue;
+        char *full = clean_author(nm_strdup(src));
+        /* every added part a name of two words or more, not "A, Journalist" */
+        int names = full && strlen(full) > bl;
+        for (const char *p = full ? full + bl : ""; *p && names;) {
+            p += strspn(p, ",&; ");
+            if (strncasecmp(p, "and ", 4) == 0) p += 4;
+            size_t pl = strcspn(p, ",&;");
+            const char *an = strstr(p, " and ");
+            if (an && (size_t)(an - p) < pl) pl = (size_t)(an - p);
+            if (pl && count_words(p, pl) < 2) names = 0;
+            p += pl;
+        }
+        if (names) { free(m->byline); m->byline = full; break; }
+        free(full);
+    }
     if (!m->language) m->language = ld_lang ? nm_strdup(ld_lang) : meta_lang ? nm_strdup(meta_lang) : NULL;
     if (m->language) for (char *p = m->language; *p; p++) if (*p == '_') *p = '-';
     /* Dates: the structured published date, unless the page shows readers
@@ -916,7 +1090,15 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
     parse_stamp_t vst = {vis, 0, 0};
     /* "(Last) updated <date>" next to the headline: published_at stays the
      * first publication (modified_at has the update) */
-    if (vis && vis_upd && pub.t) m->published = pub;
+    /* the structured publication day also shown near the headline (beside
+     * a sidebar's or an update's date): that one */
+    int pub_shown = 0;
+    for (int k = 0; k < nvis_all && pub.t && h1_at >= 0 && !pub_shown; k++) {
+        parse_stamp_t vk = {vis_all[k], 0, 0};
+        pub_shown = vis_all_at[k] >= h1_at - 15 && vis_all_at[k] <= h1_at + 40 && local_day(&pub) == local_day(&vk);
+    }
+    if (pub_shown) m->published = pub;
+    else if (vis && vis_upd && pub.t) m->published = pub;
     else if (vis && pub.t && local_day(&pub) == local_day(&vst)) m->published = pub;
     else if (vis && mod.t && local_day(&mod) == local_day(&vst)) m->published = mod;
     else if (vis) m->published = vst;
@@ -924,6 +1106,8 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
     else if (mod.t) m->published = mod;
     else if (dom_date) m->published.t = dom_date;
     else m->published.t = date_from_url(url);
+    /* nothing declared: the first date shown in the page's header area */
+    if (!m->published.t && nvis_all) m->published.t = vis_all[0];
     m->modified = mod;
 
     const char *img = meta_image ? meta_image : ld_image_url;

@@ -554,8 +554,57 @@ static void test_adversarial_1mib(void)
     nm_buf_free(&b);
 }
 
+/* Title and date rules of the third extraction round. */
+static parse_article_t *ex3(const char *head, const char *body)
+{
+    nm_buf_t b;
+    nm_buf_init(&b, 0);
+    nm_buf_printf(&b, "<html><head>%s</head><body>%s<article>", head, body);
+    for (int i = 0; i < 6; i++)
+        nm_buf_puts(&b, "<p>The committee met on Tuesday to review the budget and agreed, after a long debate that "
+                        "ran past midnight, to fund the new library wing and to repair the old bridge.</p>");
+    nm_buf_puts(&b, "</article></body></html>");
+    char err[256] = "";
+    parse_article_t *a = parse_article(b.data, b.len, "https://news.example/a/1", NULL, NULL, err, sizeof err);
+    nm_buf_free(&b);
+    CHECK(a != NULL);
+    return a;
+}
+
+static void test_titles_dates(void)
+{
+    /* a logo h1 (one link to the front page) is not the headline */
+    parse_article_t *a = ex3("<title>Budget Vote Ends in Compromise</title>",
+                             "<header><h1><a href=\"/\">Town Crier Weekly</a></h1></header>");
+    if (a) CHECK_STR(a->title, "Budget Vote Ends in Compromise");
+    parse_article_destroy(&a);
+    /* an h1 repeating the whole document title: the site part cut */
+    a = ex3("<title>Budget Vote Ends in Compromise | Opinion</title>",
+            "<h1>Budget Vote Ends in Compromise | Opinion</h1>");
+    if (a) CHECK_STR(a->title, "Budget Vote Ends in Compromise");
+    parse_article_destroy(&a);
+    /* a site named by its host is cut even after a two-word title */
+    a = ex3("<title>GAME CHANGER | Newegg.com</title>", "");
+    if (a) CHECK_STR(a->title, "GAME CHANGER");
+    parse_article_destroy(&a);
+    /* the h1 naming the site (the title's tail) is not the headline */
+    a = ex3("<title>Budget Vote Ends in Compromise - Yoga Pathways</title>", "<h1>Yoga Pathways</h1>");
+    if (a) CHECK_STR(a->title, "Budget Vote Ends in Compromise");
+    parse_article_destroy(&a);
+    /* the structured date shown under the headline wins over a sidebar date before it */
+    a = ex3("<meta property=\"article:published_time\" content=\"2017-04-21T20:40:00+00:00\">",
+            "<div>March 29, 2025</div><h1>Budget Vote Ends in Compromise</h1><p>Apr 21, 2017</p>");
+    if (a) CHECK_INT(a->published_at / 86400, 1492807200 / 86400);
+    parse_article_destroy(&a);
+    /* nothing declared: the first date shown in the header area */
+    a = ex3("", "<h1>Budget Vote Ends in Compromise</h1><p>Posted on April 13, 2023</p>");
+    if (a) CHECK_INT(a->published_at / 86400, 1681344000 / 86400);
+    parse_article_destroy(&a);
+}
+
 int main(void)
 {
+    test_titles_dates();
     test_realistic_page();
     test_windows_1252();
     test_gbk();
