@@ -966,6 +966,67 @@ static size_t strip_raw(char *s, size_t n)
     return w;
 }
 
+/* libxml2's HTML parser checks each attribute of a tag against all earlier
+ * ones: quadratic in attributes per tag (10k attributes on one tag take
+ * seconds, 100k take minutes). No real page needs more than a handful, so
+ * attributes past PARSE_HTML_MAX_ATTRS on one tag are dropped here, in
+ * place, in one linear pass. A tag whose quote never closes stops the pass
+ * (the rest is copied as it is: libxml2 then sees a single attribute). */
+#define PARSE_HTML_MAX_ATTRS 128
+static size_t cap_attributes(char *s, size_t n)
+{
+    size_t r = 0, w = 0;
+    while (r < n) {
+        const char *lt = memchr(s + r, '<', n - r);
+        size_t k = lt ? (size_t)(lt - s) - r : n - r;
+        if (w != r && k) memmove(s + w, s + r, k);
+        w += k;
+        r += k;
+        if (r >= n) break;
+        if (r + 1 >= n || !isalpha((unsigned char)s[r + 1])) {   /* not a start tag */
+            s[w++] = s[r++];
+            continue;
+        }
+        /* the tag name */
+        size_t t = r + 1;
+        while (t < n && !isspace((unsigned char)s[t]) && s[t] != '>' && s[t] != '/') t++;
+        memmove(s + w, s + r, t - r);
+        w += t - r;
+        r = t;
+        int nattr = 0, open_quote = 0;
+        while (r < n && s[r] != '>') {
+            size_t a = r;   /* one attribute, with the space before it */
+            while (r < n && (isspace((unsigned char)s[r]) || s[r] == '/')) r++;
+            if (r < n && s[r] == '>') { memmove(s + w, s + a, r - a); w += r - a; break; }
+            while (r < n && !isspace((unsigned char)s[r]) && s[r] != '=' && s[r] != '>') r++;
+            size_t e = r;
+            while (e < n && isspace((unsigned char)s[e])) e++;
+            if (e < n && s[e] == '=') {
+                r = e + 1;
+                while (r < n && isspace((unsigned char)s[r])) r++;
+                if (r < n && (s[r] == '"' || s[r] == '\'')) {
+                    const char *q = memchr(s + r + 1, s[r], n - r - 1);
+                    if (!q) { open_quote = 1; r = a; break; }
+                    r = (size_t)(q - s) + 1;
+                } else {
+                    while (r < n && !isspace((unsigned char)s[r]) && s[r] != '>') r++;
+                }
+            }
+            if (++nattr <= PARSE_HTML_MAX_ATTRS) {
+                memmove(s + w, s + a, r - a);
+                w += r - a;
+            }
+        }
+        if (open_quote) break;
+    }
+    if (r < n) {
+        if (w != r) memmove(s + w, s + r, n - r);
+        w += n - r;
+    }
+    s[w] = 0;
+    return w;
+}
+
 /* On the UTF-8 text: JSON, XML feeds and documents without markup. */
 static const char *sniff_text(const char *s, size_t n)
 {
@@ -1052,6 +1113,7 @@ parse_article_t *parse_article(const char *html, size_t len, const char *url, co
     if (why) { set_err(err, errlen, why); free(u); return NULL; }
     ulen = strip_raw(u, ulen);
     ulen = strip_svg(u, ulen);
+    ulen = cap_attributes(u, ulen);
     if (ulen > INT32_MAX) { set_err(err, errlen, "too large"); free(u); return NULL; }
     size_t max_el = max_bytes / PARSE_HTML_BYTES_PER_ELEMENT_BUDGET;
     if (max_el < 1000) max_el = 1000;

@@ -34,12 +34,7 @@ PY
 
 # Known problems, run and reported but not counted until fixed (owner: see
 # the comment). Remove an entry when its fix lands.
-#  many_attrs.html extract: libxml2 2.9.14's HTML parser is quadratic in the
-#  attributes of one tag (htmlParseStartTag's duplicate check, and
-#  xmlNewNsPropEatName walking the attribute list): 10k attributes take 6 s,
-#  40k 85 s; an 8 MB page could take hours. Needs a linear pre-pass in
-#  parse_html.c capping attributes per tag (extraction, issue 4).
-known=" extract:many_attrs.html "
+known=" "
 
 limit_s=10
 failures=0

@@ -534,6 +534,22 @@ static void test_adversarial_1mib(void)
     }
     nm_buf_puts(&b, "</article></body></html>");
     expect_fast("many long attributes", &b, NULL, "Real words");
+    /* 100k attributes on one tag: libxml2 alone is quadratic here (minutes);
+     * attributes past the cap are dropped before it sees them */
+    nm_buf_reset(&b);
+    nm_buf_puts(&b, "<html><body><div id=\"keep\"");
+    for (int i = 0; i < 100000; i++) nm_buf_printf(&b, " a%d=\"x\"", i);
+    nm_buf_puts(&b, ">");
+    nm_buf_puts(&b, para);
+    nm_buf_puts(&b, "</div></body></html>");
+    expect_fast("100k attributes on one tag", &b, NULL, "Real words");
+    /* an attribute quote that never closes: no hang, no crash */
+    nm_buf_reset(&b);
+    nm_buf_puts(&b, "<html><body>");
+    nm_buf_puts(&b, para);
+    nm_buf_puts(&b, "<div a=\"");
+    while (b.len < MiB) nm_buf_puts(&b, "<p x=1 y=2>");
+    expect_fast("unclosed attribute quote", &b, NULL, NULL);
 
     /* endless entities, named, numeric, broken and double-escaped */
     nm_buf_reset(&b);
