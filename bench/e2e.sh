@@ -11,6 +11,8 @@
 # and peak (VmHWM) and median steady RSS of every worker, sampled every 0.5 s.
 # Politeness limits are lifted (per-host concurrency, delay, robots): this
 # measures newsmill's cost, not a crawl schedule.
+# NM_PGSS=1: load pg_stat_statements in the private cluster and print the
+# statements that took most of PostgreSQL's time (total ms, calls, ms/call).
 set -euo pipefail
 n=${1:?usage: bench/e2e.sh N [BUILD]}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,9 +60,15 @@ for k in range(0, n, 500):
 PY
 
 eval "$("$root/tests/pg.sh" start "$work/pg")"
+if [ "${NM_PGSS:-0}" = 1 ]; then
+    psql -X -q -d postgres -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
+    "$root/tests/pg.sh" stop "$work/pg" >/dev/null
+    eval "$("$root/tests/pg.sh" start "$work/pg")"
+fi
 export NEWSMILL_DATABASE_URL
 NEWSMILL_DATABASE_URL=$("$root/tests/pg.sh" createdb nm_bench)
 db() { psql -X -q -t -A -d "$NEWSMILL_DATABASE_URL" -c "$1"; }
+[ "${NM_PGSS:-0}" = 1 ] && db "CREATE EXTENSION pg_stat_statements" && db "SELECT pg_stat_statements_reset()" >/dev/null
 
 "$build/tests/servers/nm_test_httpd" --root "$work/www" --port 0 --port-file "$work/port" >"$work/httpd.log" 2>&1 &
 pids+=($!)
@@ -101,6 +109,27 @@ while :; do
     sleep 0.5
 done
 t1=$(date +%s.%N)
+# CPU so far: the figures for "all article jobs done"
+hz=$(getconf CLK_TCK)
+cpu_of() { awk -v hz="$hz" '{print ($14 + $15 + $16 + $17) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pm=$(head -n 1 "$work/pg/data/postmaster.pid" 2>/dev/null || true)
+pg_cpu() {
+    local c t
+    [ -n "$pm" ] || { echo 0; return; }
+    t=$(cpu_of "$pm")
+    for c in $(ps -o pid= --ppid "$pm"); do t=$(echo "$t + $(cpu_of "$c")" | bc -l); done
+    echo "$t"
+}
+pg_at_done=$(pg_cpu)
+pub_at_done=$(cpu_of "${wpid[publisher]}")
+# The story pass runs behind the writes (publisher tick): wait for it too, so
+# its cost is counted in full (pending: articles.story_hash <> content_hash).
+st0=$(date +%s.%N)
+while [ "$(db "SELECT count(*) FROM articles WHERE coalesce(story_hash, '-') <> coalesce(content_hash, '')")" != 0 ]; do
+    if (( $(echo "$(date +%s.%N) - $st0 > 1800" | bc) )); then echo "e2e.sh: story pass timeout" >&2; break; fi
+    sleep 0.5
+done
+st1=$(date +%s.%N)
 for w in publisher parser summarizer fetcher; do
     echo "$w hwm $(awk '/VmHWM/ {print $2}' "/proc/${wpid[$w]}/status")" >>"$work/rss"
 done
@@ -111,16 +140,24 @@ for w in publisher parser summarizer fetcher; do
     steady=$(awk -v w=$w '$1==w && $2!="hwm" && $2>0 {print $2}' "$work/rss" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
     printf 'rss %-11s peak %6.1f MB  median %6.1f MB\n' "$w" "$(echo "$peak/1024" | bc -l)" "$(echo "${steady:-0}/1024" | bc -l)"
 done
-# CPU per article: where the time goes (workers, and PostgreSQL's backends)
-hz=$(getconf CLK_TCK)
-cpu_of() { awk -v hz="$hz" '{print ($14 + $15 + $16 + $17) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# CPU per article: where the time goes (workers, and PostgreSQL's backends),
+# when the last article job was done
 for w in publisher parser summarizer fetcher; do
-    printf 'cpu %-11s %6.2f ms/article\n' "$w" "$(echo "$(cpu_of "${wpid[$w]}") * 1000 / $n" | bc -l)"
+    c=$(cpu_of "${wpid[$w]}"); [ "$w" = publisher ] && c=$pub_at_done
+    printf 'cpu %-11s %6.2f ms/article\n' "$w" "$(echo "$c * 1000 / $n" | bc -l)"
 done
-pm=$(head -n 1 "$work/pg/data/postmaster.pid" 2>/dev/null || true)
-if [ -n "$pm" ]; then
-    pgcpu=$(cpu_of "$pm")
-    for c in $(ps -o pid= --ppid "$pm"); do pgcpu=$(echo "$pgcpu + $(cpu_of "$c")" | bc -l); done
-    printf 'cpu %-11s %6.2f ms/article (live backends only)\n' postgresql "$(echo "$pgcpu * 1000 / $n" | bc -l)"
+printf 'cpu %-11s %6.2f ms/article (live backends only)\n' postgresql "$(echo "$pg_at_done * 1000 / $n" | bc -l)"
+# and when the story pass had assigned every article too
+printf 'story pass finished %.1f s after the last job; then cpu publisher %.2f, postgresql %.2f ms/article\n' \
+    "$(echo "$st1 - $t1" | bc -l)" "$(echo "$(cpu_of "${wpid[publisher]}") * 1000 / $n" | bc -l)" \
+    "$(echo "$(pg_cpu) * 1000 / $n" | bc -l)"
+if [ "${NM_PGSS:-0}" = 1 ]; then
+    echo "pg_stat_statements, top 15 by total time (ms total / calls / ms per call / rows; query):"
+    db "SELECT round(total_exec_time)::bigint || ' / ' || calls || ' / ' || round((total_exec_time / calls)::numeric, 3)
+               || ' / ' || rows || '  ' || left(regexp_replace(query, '\s+', ' ', 'g'), 150)
+        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        ORDER BY total_exec_time DESC LIMIT 15"
+    db "SELECT 'all statements: ' || round(sum(total_exec_time)) || ' ms, ' || sum(calls) || ' calls'
+        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
 fi
 grep -hiE "error|warn" "$work"/{publisher,parser,summarizer,fetcher}.log | sort | uniq -c | sort -rn | head -5 || true

@@ -498,6 +498,10 @@ void pub_daily_sched_tick(pub_daily_sched_t *s, pub_db_t *db)
             s->next_story_ms = now + SCHED_CHECK_MS;   /* don't hammer a broken database */
         } else if (n > 0) {
             nm_info("story pass: %d articles assigned", n);
+            /* a full batch means a backlog: go again on the next loop tick
+             * (one batch per tick, so results and dispatch are never starved) */
+            if (n >= SCHED_STORY_BATCH)
+                s->next_story_ms = now;
         }
     }
     if (now < s->next_check_ms || atomic_load(&s->running)) return;

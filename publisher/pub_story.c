@@ -294,15 +294,29 @@ static int assign_one(pub_db_t *db, const pub_story_opts_t *o, const char *id, c
     snprintf(days, sizeof days, "%d", o->window_days);
     snprintf(limit, sizeof limit, "%d", PUB_STORY_MAX_CANDIDATES);
     const char *p2[4] = {id, when, days, limit};
+    /* The nearest $4 by (|time difference|, id) are among the nearest $4
+     * before (time descending, id) and the nearest $4 after (time
+     * ascending, id): two range scans of articles_story_time that stop at
+     * the limit (migrations/006_perf.sql), then the same order as ever. */
     r = pub_db_query(db,
-        "SELECT a.id, sa.story_id, a.simhash, coalesce(a.title, ''),"
-        "   coalesce(array_to_json(a.story_terms)::text, '[]')"
-        " FROM articles a JOIN story_articles sa ON sa.article_id = a.id"
-        " WHERE a.id <> $1::bigint AND coalesce(a.published_at, a.fetched_at)"
-        "   BETWEEN $2::timestamptz - make_interval(days => $3::int)"
-        "       AND $2::timestamptz + make_interval(days => $3::int)"
-        " ORDER BY abs(extract(epoch FROM coalesce(a.published_at, a.fetched_at) - $2::timestamptz)), a.id"
-        " LIMIT $4::int",
+        "SELECT id, story_id, simhash, title, terms FROM ("
+        " (SELECT a.id, sa.story_id, a.simhash, coalesce(a.title, '') AS title,"
+        "    coalesce(array_to_json(a.story_terms)::text, '[]') AS terms,"
+        "    coalesce(a.published_at, a.fetched_at) AS at"
+        "  FROM articles a JOIN story_articles sa ON sa.article_id = a.id"
+        "  WHERE a.id <> $1::bigint"
+        "    AND coalesce(a.published_at, a.fetched_at) <= $2::timestamptz"
+        "    AND coalesce(a.published_at, a.fetched_at) >= $2::timestamptz - make_interval(days => $3::int)"
+        "  ORDER BY coalesce(a.published_at, a.fetched_at) DESC, a.id LIMIT $4::int)"
+        " UNION ALL"
+        " (SELECT a.id, sa.story_id, a.simhash, coalesce(a.title, ''),"
+        "    coalesce(array_to_json(a.story_terms)::text, '[]'), coalesce(a.published_at, a.fetched_at)"
+        "  FROM articles a JOIN story_articles sa ON sa.article_id = a.id"
+        "  WHERE a.id <> $1::bigint"
+        "    AND coalesce(a.published_at, a.fetched_at) > $2::timestamptz"
+        "    AND coalesce(a.published_at, a.fetched_at) <= $2::timestamptz + make_interval(days => $3::int)"
+        "  ORDER BY coalesce(a.published_at, a.fetched_at), a.id LIMIT $4::int)"
+        ") c ORDER BY abs(extract(epoch FROM at - $2::timestamptz)), id LIMIT $4::int",
         4, p2, err, errlen);
     if (!r) goto out;
     nc = (size_t)PQntuples(r);
@@ -439,9 +453,11 @@ int pub_story_assign_pending(pub_db_t *db, const pub_story_opts_t *opts, int lim
     char lim[16];
     snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 100);
     const char *p[1] = {lim};
+    /* story_queue holds every pending article (and possibly some that no
+     * longer are): migrations/006_perf.sql */
     PGresult *r = pub_db_query(db,
-        "SELECT id FROM articles WHERE coalesce(story_hash, '-') <> coalesce(content_hash, '')"
-        " ORDER BY coalesce(published_at, fetched_at), id LIMIT $1::int",
+        "SELECT a.id FROM story_queue q JOIN articles a ON a.id = q.article_id WHERE NOT q.done"
+        " ORDER BY coalesce(a.published_at, a.fetched_at), a.id LIMIT $1::int",
         1, p, err, errlen);
     if (!r) return -1;
     int n = PQntuples(r), done = 0;
@@ -450,6 +466,16 @@ int pub_story_assign_pending(pub_db_t *db, const pub_story_opts_t *opts, int lim
         snprintf(id, sizeof id, "%s", PQgetvalue(r, i, 0));
         if (exec(db, "BEGIN", 0, NULL, err, errlen) < 0) { PQclear(r); return -1; }
         if (exec(db, "SELECT pg_advisory_xact_lock(" PUB_STORY_LOCK ")", 0, NULL, err, errlen) < 0) {
+            rollback(db);
+            PQclear(r);
+            return -1;
+        }
+        /* done in the transaction that locks the article: a writer's
+         * change waits for the commit, and its trigger queues it again */
+        const char *pq[1] = {id};
+        if (exec(db, "UPDATE story_queue SET done = true WHERE article_id ="
+                     " (SELECT id FROM articles WHERE id = $1::bigint FOR UPDATE)",
+                 1, pq, err, errlen) < 0) {
             rollback(db);
             PQclear(r);
             return -1;
