@@ -7,7 +7,9 @@ set -euo pipefail
 : "${NM_SOURCE_DIR:?run under ctest (tests/run.sh)}"
 : "${NM_BUILD_DIR:?run under ctest (tests/run.sh)}"
 DATA=${NM_FEEDS_TESTDATA:-$NM_SOURCE_DIR/../shared/corpus/feeds-dev/testdata}
-[ -d "$DATA/translator" ] || { echo "FAIL: no feed corpus at $DATA" >&2; exit 1; }
+# the shared corpus sits beside the checkout; without it there is nothing to
+# measure: exit 77, which ctest reports as "Skipped" (not as a pass)
+[ -d "$DATA/translator" ] || { echo "SKIP: no feed corpus at $DATA" >&2; exit 77; }
 TOOL="$NM_BUILD_DIR/bench/feeds_conformance"
 [ -x "$TOOL" ] || { echo "FAIL: $TOOL not built" >&2; exit 1; }
 
