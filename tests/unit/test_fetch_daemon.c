@@ -38,22 +38,7 @@ typedef struct {
 
 static int find_fetcher(char *out, size_t outlen)
 {
-    const char *bd = getenv("NM_BUILD_DIR");
-    if (bd && *bd) {
-        snprintf(out, outlen, "%s/fetcher/newsmill-fetcher", bd);
-        if (access(out, X_OK) == 0)
-            return 0;
-    }
-    char self[PATH_MAX - 64];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        return -1;
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash)
-        *slash = '\0';
-    snprintf(out, outlen, "%s/../fetcher/newsmill-fetcher", self);
-    return access(out, X_OK) == 0 ? 0 : -1;
+    return test_build_path("fetcher/newsmill-fetcher", "../fetcher/newsmill-fetcher", out, outlen);
 }
 
 static void note_work_request(const Newsmill__WorkRequest *wr)

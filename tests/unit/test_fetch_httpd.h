@@ -23,11 +23,13 @@ typedef struct {
     int port;
 } test_httpd_t;
 
-static int test_httpd_path(char *out, size_t outlen)
+/* A built program: $NM_BUILD_DIR/from_build if set and executable, else
+ * from_self relative to the running test executable's directory. */
+static int test_build_path(const char *from_build, const char *from_self, char *out, size_t outlen)
 {
     const char *bd = getenv("NM_BUILD_DIR");
     if (bd && *bd) {
-        snprintf(out, outlen, "%s/tests/servers/nm_test_httpd", bd);
+        snprintf(out, outlen, "%s/%s", bd, from_build);
         if (access(out, X_OK) == 0)
             return 0;
     }
@@ -39,8 +41,13 @@ static int test_httpd_path(char *out, size_t outlen)
     char *slash = strrchr(self, '/');
     if (slash)
         *slash = '\0';
-    snprintf(out, outlen, "%s/servers/nm_test_httpd", self);
+    snprintf(out, outlen, "%s/%s", self, from_self);
     return access(out, X_OK) == 0 ? 0 : -1;
+}
+
+static int test_httpd_path(char *out, size_t outlen)
+{
+    return test_build_path("tests/servers/nm_test_httpd", "servers/nm_test_httpd", out, outlen);
 }
 
 /* 0 with h->port set once the server listens; -1 (and a message) if not.
