@@ -321,18 +321,27 @@ static void put_meta(nm_buf_t *b, const pub_digest_article_t *a)
     if (parts) nm_buf_puts(b, "\n\n");
 }
 
+/* The day's word count and reading time, rounded, at least 1 minute when
+ * there is anything to read. */
+static void reading_totals(const pub_digest_article_t *articles, size_t n, int words_per_minute,
+                           long long *words, long long *minutes)
+{
+    int wpm = words_per_minute > 0 ? words_per_minute : PUB_DIGEST_WPM;
+    *words = 0;
+    for (size_t i = 0; i < n; i++)
+        if (articles[i].word_count > 0) *words += articles[i].word_count;
+    *minutes = (long long)llround((double)*words / wpm);
+    if (*words > 0 && *minutes == 0) *minutes = 1;
+}
+
 char *pub_digest_markdown(const pub_digest_article_t *articles, size_t n,
                           const pub_digest_opts_t *opts)
 {
     pub_digest_opts_t o = {0};
     if (opts) o = *opts;
     if (!articles) n = 0;
-    int wpm = o.words_per_minute > 0 ? o.words_per_minute : PUB_DIGEST_WPM;
-    long long words = 0;
-    for (size_t i = 0; i < n; i++)
-        if (articles[i].word_count > 0) words += articles[i].word_count;
-    long long minutes = (long long)llround((double)words / wpm);
-    if (words > 0 && minutes == 0) minutes = 1;
+    long long words, minutes;
+    reading_totals(articles, n, o.words_per_minute, &words, &minutes);
 
     nm_buf_t b;
     nm_buf_init(&b, 0);
@@ -580,12 +589,8 @@ char *pub_digest_html(const pub_digest_article_t *articles, size_t n, const pub_
     pub_digest_opts_t o = {0};
     if (opts) o = *opts;
     if (!articles) n = 0;
-    int wpm = o.words_per_minute > 0 ? o.words_per_minute : PUB_DIGEST_WPM;
-    long long words = 0;
-    for (size_t i = 0; i < n; i++)
-        if (articles[i].word_count > 0) words += articles[i].word_count;
-    long long minutes = (long long)llround((double)words / wpm);
-    if (words > 0 && minutes == 0) minutes = 1;
+    long long words, minutes;
+    reading_totals(articles, n, o.words_per_minute, &words, &minutes);
 
     nm_buf_t b;
     nm_buf_init(&b, 0);
