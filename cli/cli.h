@@ -12,6 +12,7 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <getopt.h>
 #include <jansson.h>
 #include <stddef.h>
 
@@ -38,6 +39,16 @@ int cmd_summarize(int argc, char **argv, nm_config_t *cfg);
 int cmd_resummarize(int argc, char **argv, nm_config_t *cfg);
 /* cmd_keygen.c: CURVE key pairs */
 int cmd_keygen(int argc, char **argv, nm_config_t *cfg);
+
+/* ---- options (cli_opts.c) ---- */
+
+/* getopt_long over a command's arguments (argv[0] is the command word; the
+ * dispatcher resets getopt before calling a command). Options may come after
+ * operands unless shortopts starts with '+'; "--" ends them. An unknown option
+ * or a missing value is reported as "newsmill CMD: ..." (cmd NULL: "newsmill:
+ * ...") on stderr and returned as '?'. Returns the option's
+ * value, or -1 at the end, with the operands in argv[optind..argc-1]. */
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts, const struct option *longopts);
 
 /* ---- inputs: FILE | URL | - (cli_input.c) ---- */
 

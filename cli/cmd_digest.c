@@ -56,25 +56,28 @@ int cmd_digest(int argc, char **argv, nm_config_t *cfg)
 {
     const char *date = NULL, *lang = NULL, *format = "md";
     bool offline = false, write_files = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return CLI_EXIT_OK;
-        } else if (!strcmp(argv[i], "--date") && i + 1 < argc) {
-            date = argv[++i];
-        } else if (!strcmp(argv[i], "--lang") && i + 1 < argc) {
-            lang = argv[++i];
-        } else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
-            format = argv[++i];
-        } else if (!strcmp(argv[i], "--offline")) {
-            offline = true;
-        } else if (!strcmp(argv[i], "--write")) {
-            write_files = true;
-        } else {
-            fprintf(stderr, "newsmill digest: unknown or incomplete argument '%s'\n", argv[i]);
-            usage(stderr);
-            return CLI_EXIT_USAGE;
+    static const struct option longopts[] = {
+        { "date", required_argument, NULL, 'd' },   { "lang", required_argument, NULL, 'l' },
+        { "format", required_argument, NULL, 'f' }, { "offline", no_argument, NULL, 'o' },
+        { "write", no_argument, NULL, 'w' },        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+    while ((c = cli_getopt("digest", argc, argv, "h", longopts)) != -1) {
+        switch (c) {
+        case 'd': date = optarg; break;
+        case 'l': lang = optarg; break;
+        case 'f': format = optarg; break;
+        case 'o': offline = true; break;
+        case 'w': write_files = true; break;
+        case 'h': usage(stdout); return CLI_EXIT_OK;
+        default: usage(stderr); return CLI_EXIT_USAGE;
         }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "newsmill digest: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return CLI_EXIT_USAGE;
     }
     if (!date || !valid_date(date)) {
         fprintf(stderr, "newsmill digest: --date YYYY-MM-DD is required%s\n", date ? " (bad date)" : "");

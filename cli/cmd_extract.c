@@ -85,37 +85,25 @@ static void extract_render(json_t *result, void *ctx)
 
 int cmd_extract(int argc, char **argv, nm_config_t *cfg)
 {
+    static const struct option longopts[] = {
+        { "url", required_argument, NULL, 'u' },
+        { "format", required_argument, NULL, 'f' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
     const char *url = NULL;
     extract_ctx_t x = {.format = "json"};
-    char **inputs = argv + 1;   /* compacted in place: flags removed */
-    int ninputs = 0, flags_done = 0;
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!flags_done && !strcmp(a, "--")) {
-            flags_done = 1;
-        } else if (!flags_done && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
-            extract_usage(stdout);
-            return CLI_EXIT_OK;
-        } else if (!flags_done && (!strcmp(a, "--url") || !strcmp(a, "--format"))) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "newsmill extract: %s needs a value\n", a);
-                return CLI_EXIT_USAGE;
-            }
-            if (!strcmp(a, "--url")) url = argv[++i];
-            else x.format = argv[++i];
-        } else if (!flags_done && !strncmp(a, "--url=", 6)) {
-            url = a + 6;
-        } else if (!flags_done && !strncmp(a, "--format=", 9)) {
-            x.format = a + 9;
-        } else if (!flags_done && a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "newsmill extract: unknown option %s\n", a);
-            extract_usage(stderr);
-            return CLI_EXIT_USAGE;
-        } else {
-            inputs[ninputs++] = argv[i];
+    int c;
+    while ((c = cli_getopt("extract", argc, argv, "h", longopts)) != -1) {
+        switch (c) {
+        case 'u': url = optarg; break;
+        case 'f': x.format = optarg; break;
+        case 'h': extract_usage(stdout); return CLI_EXIT_OK;
+        default: extract_usage(stderr); return CLI_EXIT_USAGE;
         }
     }
+    char **inputs = argv + optind;
+    int ninputs = argc - optind;
     if (strcmp(x.format, "json") && strcmp(x.format, "text") && strcmp(x.format, "markdown")) {
         fprintf(stderr, "newsmill extract: --format must be json, text or markdown\n");
         return CLI_EXIT_USAGE;

@@ -50,42 +50,49 @@ static int feed_add(int argc, char **argv, const nm_config_t *cfg)
     char *inc[MAX_PATTERNS], *exc[MAX_PATTERNS];
     size_t ninc = 0, nexc = 0;
     long interval = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--title") && i + 1 < argc) {
-            title = argv[++i];
-        } else if ((!strcmp(argv[i], "--include") || !strcmp(argv[i], "--exclude")) && i + 1 < argc) {
-            int is_inc = argv[i][2] == 'i';
-            if ((is_inc ? ninc : nexc) >= MAX_PATTERNS || !argv[i + 1][0]) {
-                fprintf(stderr, "newsmill feed add: %s wants a non-empty pattern (at most %d)\n", argv[i],
-                        MAX_PATTERNS);
+    static const struct option longopts[] = {
+        { "title", required_argument, NULL, 't' },    { "include", required_argument, NULL, 'i' },
+        { "exclude", required_argument, NULL, 'x' },  { "interval", required_argument, NULL, 'n' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+    while ((c = cli_getopt("feed add", argc, argv, "", longopts)) != -1) {
+        switch (c) {
+        case 't': title = optarg; break;
+        case 'i':
+        case 'x':
+            if ((c == 'i' ? ninc : nexc) >= MAX_PATTERNS || !optarg[0]) {
+                fprintf(stderr, "newsmill feed add: --%s wants a non-empty pattern (at most %d)\n",
+                        c == 'i' ? "include" : "exclude", MAX_PATTERNS);
                 return CLI_EXIT_USAGE;
             }
-            if (is_inc)
-                inc[ninc++] = argv[++i];
+            if (c == 'i')
+                inc[ninc++] = optarg;
             else
-                exc[nexc++] = argv[++i];
-        } else if (!strcmp(argv[i], "--interval") && i + 1 < argc) {
+                exc[nexc++] = optarg;
+            break;
+        case 'n': {
             char *end;
             errno = 0;
-            interval = strtol(argv[++i], &end, 10);
+            interval = strtol(optarg, &end, 10);
             if (errno || *end || interval < 60 || interval > 30L * 86400) {
                 fprintf(stderr, "newsmill feed add: --interval wants seconds between 60 and 2592000\n");
                 return CLI_EXIT_USAGE;
             }
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "newsmill feed add: unknown option '%s'\n", argv[i]);
-            return CLI_EXIT_USAGE;
-        } else if (!url) {
-            url = argv[i];
-        } else {
-            fprintf(stderr, "newsmill feed add: one URL at a time\n");
-            return CLI_EXIT_USAGE;
+            break;
+        }
+        default: return CLI_EXIT_USAGE;
         }
     }
-    if (!url) {
+    if (optind >= argc) {
         usage(stderr);
         return CLI_EXIT_USAGE;
     }
+    if (optind + 1 < argc) {
+        fprintf(stderr, "newsmill feed add: one URL at a time\n");
+        return CLI_EXIT_USAGE;
+    }
+    url = argv[optind];
     pub_db_t *db = open_db(cfg);
     if (!db)
         return CLI_EXIT_FAIL;

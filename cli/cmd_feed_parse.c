@@ -41,33 +41,22 @@ static json_t *feed_parse_one(const char *name, const cli_input_t *in, const cha
 
 int cmd_feed_parse(int argc, char **argv, nm_config_t *cfg)
 {
+    static const struct option longopts[] = {
+        { "url", required_argument, NULL, 'u' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
     const char *url = NULL;
-    char **inputs = argv + 1;   /* compacted in place: flags removed */
-    int ninputs = 0, flags_done = 0;
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!flags_done && !strcmp(a, "--")) {
-            flags_done = 1;
-        } else if (!flags_done && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
-            feed_parse_usage(stdout);
-            return CLI_EXIT_OK;
-        } else if (!flags_done && !strcmp(a, "--url")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "newsmill feed parse: --url needs a value\n");
-                return CLI_EXIT_USAGE;
-            }
-            url = argv[++i];
-        } else if (!flags_done && !strncmp(a, "--url=", 6)) {
-            url = a + 6;
-        } else if (!flags_done && a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "newsmill feed parse: unknown option %s\n", a);
-            feed_parse_usage(stderr);
-            return CLI_EXIT_USAGE;
-        } else {
-            inputs[ninputs++] = argv[i];
+    int c;
+    while ((c = cli_getopt("feed parse", argc, argv, "h", longopts)) != -1) {
+        switch (c) {
+        case 'u': url = optarg; break;
+        case 'h': feed_parse_usage(stdout); return CLI_EXIT_OK;
+        default: feed_parse_usage(stderr); return CLI_EXIT_USAGE;
         }
     }
+    char **inputs = argv + optind;
+    int ninputs = argc - optind;
     if (ninputs == 0) {
         feed_parse_usage(stderr);
         return CLI_EXIT_USAGE;

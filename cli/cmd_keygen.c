@@ -23,36 +23,43 @@ static void usage(FILE *out)
 int cmd_keygen(int argc, char **argv, nm_config_t *cfg)
 {
     (void)cfg;
+    static const struct option longopts[] = {
+        { "force", no_argument, NULL, 'f' },
+        { "public", required_argument, NULL, 'p' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
     bool force = false;
-    int first = 1;
-    for (; first < argc && argv[first][0] == '-' && argv[first][1]; first++) {
-        if (!strcmp(argv[first], "--help") || !strcmp(argv[first], "-h")) {
-            usage(stdout);
-            return CLI_EXIT_OK;
-        } else if (!strcmp(argv[first], "--force")) {
-            force = true;
-        } else if (!strcmp(argv[first], "--public") && first + 1 < argc && first + 2 == argc) {
-            char sec[NM_CURVE_KEYLEN + 1], pub[NM_CURVE_KEYLEN + 1], err[512];
-            if (nm_curve_load_key(argv[first + 1], sec, err, sizeof err) < 0 ||
-                nm_curve_public(sec, pub) < 0) {
-                fprintf(stderr, "newsmill keygen: %s\n", err[0] ? err : "not a secret key");
-                return CLI_EXIT_FAIL;
-            }
-            memset(sec, 0, sizeof sec);
-            printf("%s\n", pub);
-            return CLI_EXIT_OK;
-        } else {
-            fprintf(stderr, "newsmill keygen: unknown option '%s'\n", argv[first]);
+    const char *secret_file = NULL;
+    int c;
+    while ((c = cli_getopt("keygen", argc, argv, "h", longopts)) != -1) {
+        switch (c) {
+        case 'f': force = true; break;
+        case 'p': secret_file = optarg; break;
+        case 'h': usage(stdout); return CLI_EXIT_OK;
+        default: usage(stderr); return CLI_EXIT_USAGE;
+        }
+    }
+    if (secret_file) {   /* --public SECRET_FILE, alone */
+        if (force || optind < argc) {
             usage(stderr);
             return CLI_EXIT_USAGE;
         }
+        char sec[NM_CURVE_KEYLEN + 1], pub[NM_CURVE_KEYLEN + 1], err[512] = "";
+        if (nm_curve_load_key(secret_file, sec, err, sizeof err) < 0 || nm_curve_public(sec, pub) < 0) {
+            fprintf(stderr, "newsmill keygen: %s\n", err[0] ? err : "not a secret key");
+            return CLI_EXIT_FAIL;
+        }
+        memset(sec, 0, sizeof sec);
+        printf("%s\n", pub);
+        return CLI_EXIT_OK;
     }
-    if (first >= argc) {
+    if (optind >= argc) {
         usage(stderr);
         return CLI_EXIT_USAGE;
     }
     int rc = CLI_EXIT_OK;
-    for (int i = first; i < argc; i++) {
+    for (int i = optind; i < argc; i++) {
         char pub[NM_CURVE_KEYLEN + 1], err[512];
         if (nm_curve_write_keypair(argv[i], force, pub, err, sizeof err) < 0) {
             fprintf(stderr, "newsmill keygen: %s\n", err);

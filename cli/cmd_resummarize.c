@@ -100,8 +100,7 @@ int cmd_resummarize(int argc, char **argv, nm_config_t *cfg)
     };
     const char *since = NULL, *limit = NULL;
     int dry = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "hs:n:", longopts, NULL)) != -1) {
+    while ((c = cli_getopt("resummarize", argc, argv, "hs:n:", longopts)) != -1) {
         switch (c) {
         case 's': since = optarg; break;
         case 'n': limit = optarg; break;

@@ -101,17 +101,23 @@ static void print_table(const char *title, PGresult *r)
 int cmd_status(int argc, char **argv, nm_config_t *cfg)
 {
     bool json = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return CLI_EXIT_OK;
-        } else if (!strcmp(argv[i], "--json")) {
-            json = true;
-        } else {
-            fprintf(stderr, "newsmill status: unknown argument '%s'\n", argv[i]);
-            usage(stderr);
-            return CLI_EXIT_USAGE;
+    static const struct option longopts[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+    while ((c = cli_getopt("status", argc, argv, "h", longopts)) != -1) {
+        switch (c) {
+        case 'j': json = true; break;
+        case 'h': usage(stdout); return CLI_EXIT_OK;
+        default: usage(stderr); return CLI_EXIT_USAGE;
         }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "newsmill status: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return CLI_EXIT_USAGE;
     }
     char err[512];
     pub_policy_t policy;

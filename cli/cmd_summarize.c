@@ -73,68 +73,50 @@ int cmd_summarize(int argc, char **argv, nm_config_t *cfg)
     summarize_ctx_t ctx = {0};
     if (cfg && cfg->summarizer.sentences > 0) ctx.opts.sentences = cfg->summarizer.sentences;
     if (ctx.opts.sentences > SUMM_MAX_PICK) ctx.opts.sentences = SUMM_MAX_PICK;
-    char **inputs = calloc((size_t)(argc > 0 ? argc : 1), sizeof *inputs);
-    int ninputs = 0, rc;
-    if (!inputs) return CLI_EXIT_FAIL;
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        size_t nl = 0;
-        /* --opt VALUE and --opt=VALUE */
-        static const char *const withval[] = {"--sentences", "--lang", "--max-chars", "--title"};
-        int which = -1;
-        for (int k = 0; k < 4; k++) {
-            nl = strlen(withval[k]);
-            if (!strncmp(a, withval[k], nl) && (a[nl] == '\0' || a[nl] == '=')) { which = k; break; }
-        }
-        if (which >= 0) {
-            if (a[nl] == '=') val = a + nl + 1;
-            else if (i + 1 < argc) val = argv[++i];
-            else {
-                fprintf(stderr, "newsmill summarize: %s needs a value\n", a);
-                goto usage_error;
-            }
-            if (which == 0 && parse_count(val, SUMM_MAX_PICK, &ctx.opts.sentences) < 0) {
+    static const struct option longopts[] = {
+        { "sentences", required_argument, NULL, 's' },
+        { "lang", required_argument, NULL, 'l' },
+        { "max-chars", required_argument, NULL, 'm' },
+        { "title", required_argument, NULL, 't' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+    while ((c = cli_getopt("summarize", argc, argv, "h", longopts)) != -1) {
+        switch (c) {
+        case 's':
+            if (parse_count(optarg, SUMM_MAX_PICK, &ctx.opts.sentences) < 0) {
                 fprintf(stderr, "newsmill summarize: --sentences must be 1..%d\n", SUMM_MAX_PICK);
                 goto usage_error;
             }
-            if (which == 1) {
-                if (!*val || strlen(val) > 32) {
-                    fprintf(stderr, "newsmill summarize: bad --lang\n");
-                    goto usage_error;
-                }
-                ctx.opts.language = val;
+            break;
+        case 'l':
+            if (!*optarg || strlen(optarg) > 32) {
+                fprintf(stderr, "newsmill summarize: bad --lang\n");
+                goto usage_error;
             }
-            if (which == 2 && parse_count(val, INT_MAX, &ctx.opts.max_chars) < 0) {
+            ctx.opts.language = optarg;
+            break;
+        case 'm':
+            if (parse_count(optarg, INT_MAX, &ctx.opts.max_chars) < 0) {
                 fprintf(stderr, "newsmill summarize: --max-chars must be a positive number\n");
                 goto usage_error;
             }
-            if (which == 3) ctx.title = val;
-        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            free(inputs);
-            return CLI_EXIT_OK;
-        } else if (!strcmp(a, "--")) {
-            while (++i < argc) inputs[ninputs++] = argv[i];
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "newsmill summarize: unknown option '%s'\n", a);
-            goto usage_error;
-        } else {
-            inputs[ninputs++] = argv[i];
+            break;
+        case 't': ctx.title = optarg; break;
+        case 'h': usage(stdout); return CLI_EXIT_OK;
+        default: goto usage_error;
         }
     }
+    char **inputs = argv + optind;
+    int ninputs = argc - optind;
     if (ninputs == 0) {
         fprintf(stderr, "newsmill summarize: no input (give FILE or - for stdin)\n");
         goto usage_error;
     }
-    rc = cli_run_inputs(ninputs, inputs, cfg, NULL, summarize_one, NULL, &ctx) ? CLI_EXIT_FAIL
-                                                                               : CLI_EXIT_OK;
-    free(inputs);
-    return rc;
+    return cli_run_inputs(ninputs, inputs, cfg, NULL, summarize_one, NULL, &ctx) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 
 usage_error:
     usage(stderr);
-    free(inputs);
     return CLI_EXIT_USAGE;
 }

@@ -20,11 +20,11 @@ static void usage(FILE *out)
         "One-shot tools (JSON to stdout; several inputs give JSON Lines):\n"
         "  extract [--url URL] [--format json|text|markdown] FILE|URL|-...\n"
         "  feed parse [--url URL] FILE|URL|-...\n"
-        "  summarize [--sentences N] [--lang L] FILE|-...\n"
+        "  summarize [--sentences N] [--lang L] [--max-chars N] [--title T] FILE|-...\n"
         "\n"
         "Operations:\n"
         "  keygen [--force] NAME...       CURVE key pairs: NAME.secret (0600) and NAME.public\n"
-        "  resummarize --since YYYY-MM-DD [--limit N]  LLM summaries for articles lacking one\n"
+        "  resummarize --since YYYY-MM-DD [--limit N] [--dry-run]  LLM summaries for articles lacking one\n"
         "\n"
         "Options:\n"
         "  --config PATH   INI configuration (default $NEWSMILL_CONFIG, else built-in defaults;\n"
@@ -67,26 +67,24 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+    static const struct option longopts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "version", no_argument, NULL, 'V' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
     const char *config_path = NULL;
-    int i = 1;
-
-    for (; i < argc && argv[i][0] == '-'; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return CLI_EXIT_OK;
-        } else if (!strcmp(argv[i], "--version")) {
-            printf("newsmill 0.1.0\n");
-            return CLI_EXIT_OK;
-        } else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
-            config_path = argv[++i];
-        } else if (!strncmp(argv[i], "--config=", 9)) {
-            config_path = argv[i] + 9;
-        } else {
-            fprintf(stderr, "newsmill: unknown option '%s'\n", argv[i]);
-            usage(stderr);
-            return CLI_EXIT_USAGE;
+    int opt;
+    /* '+': global options end at the command word; the rest is the command's */
+    while ((opt = cli_getopt(NULL, argc, argv, "+h", longopts)) != -1) {
+        switch (opt) {
+        case 'c': config_path = optarg; break;
+        case 'V': printf("newsmill 0.1.0\n"); return CLI_EXIT_OK;
+        case 'h': usage(stdout); return CLI_EXIT_OK;
+        default: usage(stderr); return CLI_EXIT_USAGE;
         }
     }
+    int i = optind;
     if (i >= argc) {
         usage(stderr);
         return CLI_EXIT_USAGE;
@@ -102,7 +100,9 @@ int main(int argc, char **argv)
             nm_config_free(&cfg);
             return CLI_EXIT_USAGE;
         }
-        /* a command sees its own name as argv[0], as getopt expects */
+        /* a command sees its own name as argv[0], as getopt expects; optind = 0
+         * makes glibc's getopt start afresh on that argument vector */
+        optind = 0;
         int rc = commands[c].fn(argc - i, argv + i, &cfg);
         nm_config_free(&cfg);
         return rc;
