@@ -191,6 +191,41 @@ static void drain_more(void *sock)
     }
 }
 
+/* Drop the fields this build does not know, in every nested message. A newer
+ * peer's additions are ignored rather than forwarded, and what a stage
+ * re-sends is exactly what it understood: protobuf-c accepts some unknown
+ * tags (field number 0 in a two-byte varint) that it re-encodes in a form it
+ * then refuses, so passing them on would let one bad frame poison the next
+ * hop. The schema bounds the recursion, not the input. */
+static void strip_unknown(ProtobufCMessage *m)
+{
+    if (!m)
+        return;
+    for (unsigned i = 0; i < m->n_unknown_fields; i++)
+        free(m->unknown_fields[i].data);   /* unpack(NULL, ...) used the system allocator */
+    free(m->unknown_fields);
+    m->unknown_fields = NULL;
+    m->n_unknown_fields = 0;
+
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        char *base = (char *)m;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(size_t *)(base + f->quantifier_offset);
+            ProtobufCMessage **items = *(ProtobufCMessage ***)(base + f->offset);
+            for (size_t k = 0; k < n; k++)
+                strip_unknown(items[k]);
+        } else {
+            if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && *(uint32_t *)(base + f->quantifier_offset) != f->id)
+                continue;   /* another member of the oneof is set */
+            strip_unknown(*(ProtobufCMessage **)(base + f->offset));
+        }
+    }
+}
+
 nm_envelope_t *nm_msg_recv(void *sock, size_t max_bytes, int flags,
                            void *identity, size_t *idlen, char *err, size_t errlen)
 {
@@ -250,6 +285,8 @@ nm_envelope_t *nm_msg_recv(void *sock, size_t max_bytes, int flags,
             snprintf(err, errlen, "envelope with no body (unknown message type?)");
             nm_msg_free(&env);
             why = "no_body";
+        } else {
+            strip_unknown(&env->base);
         }
     }
     zmq_msg_close(&msg);

@@ -4,7 +4,8 @@
  * peer's connection in libzmq, so nothing oversized is ever decoded), linger
  * bounded, heartbeats on, and high-water marks from the configuration.
  * Receiving decodes only after checking size; an envelope with an unknown
- * version or no body is rejected with a reason, never trusted. */
+ * version or no body is rejected with a reason, never trusted. Fields this
+ * build does not know are dropped on receipt, so they are never forwarded. */
 #ifndef NM_MSG_H
 #define NM_MSG_H
 

@@ -341,7 +341,9 @@ static int is_tracking_param(const char *k, size_t n)
 }
 
 /* Percent-encoding normalisation (RFC 3986 6.2.2.2): upper-case hex, decode
- * unreserved characters. */
+ * unreserved characters. A '%' that starts no escape becomes "%25": left
+ * bare, it could meet a decoded digit ("%%66E" -> "%fE") and form a new
+ * escape, so canonicalising twice would not give the same URL. */
 static void put_normalized(nm_buf_t *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -357,6 +359,8 @@ static void put_normalized(nm_buf_t *b, const char *s, size_t n)
                 nm_buf_append(b, e, 3);
             }
             i += 2;
+        } else if (s[i] == '%') {
+            nm_buf_append(b, "%25", 3);
         } else {
             nm_buf_append(b, &s[i], 1);
         }

@@ -80,6 +80,9 @@ int main(void)
     CHECK_STR(C("https://example.com/a?gclid=1&b=2#x"), "https://example.com/a?b=2");
     CHECK_STR(C("https://example.com/a/./b/../c"), "https://example.com/a/c");
     CHECK_STR(C("https://example.com/%7euser/%2f"), "https://example.com/~user/%2F");
+    /* a bare '%' is escaped, so a decoded digit cannot make a new escape (fuzz_url) */
+    CHECK_STR(C("https://example.com/%%66E?q=100%"), "https://example.com/%25fE?q=100%25");
+    CHECK_STR(C("https://example.com/%25fE?q=100%25"), "https://example.com/%25fE?q=100%25");
     CHECK_STR(C("https://user:pw@Example.com./x"), "https://example.com/x");
     CHECK_STR(C("https://example.com/Path/Case"), "https://example.com/Path/Case");
     CHECK_STR(C("https://\xE4\xBE\x8B\xE5\xAD\x90.cn/\xE6\x96\xB0 x"), "https://\xE4\xBE\x8B\xE5\xAD\x90.cn/%E6%96%B0%20x");
