@@ -4,8 +4,9 @@
 # of every SEED (a file or a directory; .gz files are decompressed; at most
 # NM_FUZZ_SEED_LIMIT files per directory, default 40, 0 = all) plus whatever
 # earlier runs found there -- new inputs never land in the source tree. A
-# crash, leak, UB report, an input taking over 10 s, or over 2 GB of memory
-# fails the run; the input is kept in WORKDIR/artifacts for a regression test.
+# crash, leak, UB report, an input taking over 10 s (NM_FUZZ_TIMEOUT: wall
+# clock, so raise it on a loaded machine), or over 2 GB of memory fails the
+# run; the input is kept in WORKDIR/artifacts for a regression test.
 set -euo pipefail
 harness=$1 work=$2 secs=${NM_FUZZ_SECONDS:-$3}   # the environment wins: long campaigns
 shift 3
@@ -41,7 +42,7 @@ done
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 rc=0
-"$harness" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=$maxlen \
+"$harness" -max_total_time="$secs" -timeout="${NM_FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 -max_len=$maxlen \
     -print_final_stats=1 -artifact_prefix="$work/artifacts/" "$@" "$work/corpus" \
     >"$work/log" 2>&1 || rc=$?
 if [ $rc -ne 0 ]; then
