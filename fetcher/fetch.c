@@ -2,6 +2,7 @@
 #include "fetch_addr.h"
 #include "fetch_robots.h"
 #include "nm_daemon.h"
+#include "nm_url.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -18,6 +19,8 @@
 #define HOST_BUCKETS 1024
 #define ROBOTS_RETRY_MS 60000       /* an unreachable robots.txt is asked for again after this */
 #define DEFAULT_HOST_CACHE 10000
+#define REDIRECT_BODY_MAX 65536     /* a 3xx body up to this is read and dropped, not a reason to hang up */
+#define REDIRECTS_UNLIMITED 20      /* max_redirects < 0 ("no limit") still ends a loop here */
 
 typedef struct host host_t;
 
@@ -41,6 +44,17 @@ typedef struct xfer {
     int64_t start_before_ms;    /* 0 = none */
     bool is_robots;             /* our own robots.txt request, not the caller's */
     bool on_host;               /* counted in host->running */
+    /* redirects: every hop is a request of its own to its own host */
+    char *cur_url;              /* this hop's URL (NULL: res.url, the first) */
+    char *referer;              /* for this hop, or NULL */
+    int redirects;              /* hops followed so far */
+    long prev_status;           /* the answer that sent us here (for hops with none) */
+    size_t redirect_body;       /* bytes of a 3xx body swallowed */
+    int64_t queued_ms;          /* when it joined its host's queue */
+    int64_t first_ms;           /* when the first hop started (0: not yet) */
+    int64_t spent_ms;           /* network time of the hops before this one */
+    fetch_class_t fail_cls;     /* with fail: why a redirect ends here */
+    char fail[256];
 } xfer_t;
 
 typedef enum { ROBOTS_NONE, ROBOTS_FETCHING, ROBOTS_READY, ROBOTS_FAILED } robots_state_t;
@@ -236,6 +250,10 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
     size_t len = size * nmemb;
     long code = 0;
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+    if (code >= 300 && code < 400 && x->redirect_body + len <= REDIRECT_BODY_MAX) {
+        x->redirect_body += len;   /* read a small one out, so the connection can serve the next hop */
+        return len;
+    }
     if (code < 200 || code >= 300) {
         x->discarded = true;   /* the status says all we need; don't download error pages */
         return len ? 0 : len;
@@ -312,7 +330,7 @@ static xfer_t *xfer_new(fetch_engine_t *e, const fetch_request_t *req)
     nm_buf_init(&x->res.body, e->s.max_bytes);
     x->req_etag = validator(req->etag);
     x->req_last_modified = validator(req->last_modified);
-    x->started_ms = nm_now_ms();
+    x->started_ms = x->queued_ms = nm_now_ms();
     return x;
 }
 
@@ -326,6 +344,8 @@ static void xfer_destroy(xfer_t **x_p)
     curl_slist_free_all(x->headers);
     fetch_result_free(&x->res);
     free(x->path);
+    free(x->cur_url);
+    free(x->referer);
     free(x->req_etag);
     free(x->req_last_modified);
     free(x);
@@ -376,11 +396,15 @@ static void finish(xfer_t *x, CURLcode rc)
     curl_off_t retry = 0;
 
     r->fetched_at = nm_time_s();
-    r->elapsed_ms = (long)(nm_now_ms() - x->started_ms);
+    r->elapsed_ms = (long)(nm_now_ms() - (x->first_ms ? x->first_ms : x->started_ms));
+    r->redirects = x->redirects;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->http_status);
     curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &final);
-    r->final_url = nm_strdup(final ? final : r->url);
-    if (r->http_status > 0) {
+    r->final_url = nm_strdup(final ? final : x->cur_url ? x->cur_url : r->url);
+    long hop_status = r->http_status;
+    if (hop_status == 0)
+        r->http_status = x->prev_status;   /* this hop had no answer: report the redirect's */
+    if (hop_status > 0) {
         r->content_type = header_value(h, "Content-Type");
         r->charset = charset_of(r->content_type);
         r->etag = header_value(h, "ETag");
@@ -390,7 +414,9 @@ static void finish(xfer_t *x, CURLcode rc)
             r->retry_after = retry > 86400 ? 86400 : (int)retry;
     }
 
-    if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && x->discarded)) {
+    if (x->fail[0]) {   /* a redirect we would not follow */
+        set_reason(r, x->fail_cls, "%s", x->fail);
+    } else if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && x->discarded)) {
         classify_status(x);
         if (r->cls == FETCH_NOT_MODIFIED) {
             /* the validators stay the ones we sent unless the server renewed them */
@@ -410,7 +436,7 @@ static void finish(xfer_t *x, CURLcode rc)
             if (strstr(detail, "too slow"))
                 set_reason(r, FETCH_TRANSIENT, "timeout: too slow (under %ld bytes/s for %ld s)",
                            s->low_speed_bytes, s->low_speed_seconds);
-            else if (r->http_status == 0 && strstr(detail, "onnect"))
+            else if (hop_status == 0 && strstr(detail, "onnect"))
                 set_reason(r, FETCH_TRANSIENT, "timeout: %s", detail);
             else
                 set_reason(r, FETCH_TRANSIENT, "timeout: no complete answer within %ld ms (%s)",
@@ -581,10 +607,21 @@ static void refuse(fetch_engine_t *e, xfer_t *x, const char *why)
  * or its host kept it waiting too long): delivered at the next poll. */
 static void complete_waiting(fetch_engine_t *e, xfer_t *x)
 {
-    x->res.final_url = nm_strdup(x->res.url);
+    free(x->res.final_url);
+    x->res.final_url = nm_strdup(x->cur_url ? x->cur_url : x->res.url);
     x->res.fetched_at = nm_time_s();
-    x->res.elapsed_ms = (long)(nm_now_ms() - x->started_ms);
+    x->res.elapsed_ms = (long)(nm_now_ms() - (x->first_ms ? x->first_ms : x->queued_ms));
+    x->res.redirects = x->redirects;
     ready_push(e, x);
+}
+
+/* For reasons given while a redirect hop waits: which URL it was. */
+static const char *hop_note(const xfer_t *x, char *buf, size_t len)
+{
+    if (!x->redirects)
+        return "";
+    snprintf(buf, len, " (redirect to %.140s)", x->cur_url);
+    return buf;
 }
 
 static long host_delay_ms(const fetch_engine_t *e, const host_t *h)
@@ -615,55 +652,69 @@ static void xfer_unlink_running(fetch_engine_t *e, xfer_t *x)
     x->rprev = x->rnext = NULL;
 }
 
-/* Set up the easy handle and hand it to libcurl; -1 with err on failure. */
+/* Set up the easy handle and hand it to libcurl; -1 with err on failure.
+ * A redirect hop reuses its transfer's handle: the cookies the last answer
+ * set go with it (libcurl's cookie engine matches them to the new host),
+ * and so do the conditional GET headers, as when libcurl followed. */
 static int xfer_start(fetch_engine_t *e, xfer_t *x, char *err, size_t errlen)
 {
-    CURL *h = x->easy = curl_easy_init();
-    if (!h) {
-        snprintf(err, errlen, "curl_easy_init failed");
-        return -1;
-    }
     const fetch_settings_t *s = &e->s;
-    curl_easy_setopt(h, CURLOPT_URL, x->res.url);
-    curl_easy_setopt(h, CURLOPT_PRIVATE, x);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->curl_err);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)s->max_redirects);
-    curl_easy_setopt(h, CURLOPT_AUTOREFERER, 1L);
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");   /* every encoding libcurl can decode */
-    curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");        /* cookies across one transfer's redirects */
-    curl_easy_setopt(h, CURLOPT_USERAGENT, s->user_agent);
-    /* "" disables proxies outright, even http_proxy & co. from the environment;
-     * NOPROXY "" stops no_proxy from routing around a configured proxy. */
-    curl_easy_setopt(h, CURLOPT_PROXY, s->proxy);
-    curl_easy_setopt(h, CURLOPT_NOPROXY, "");
-    if (s->connect_timeout_ms > 0)
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
-    if (s->timeout_ms > 0)
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, s->timeout_ms);
-    if (s->low_speed_seconds > 0 && s->low_speed_bytes > 0) {
-        curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, s->low_speed_bytes);
-        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, s->low_speed_seconds);
-    }
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
-    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, x);
+    CURL *h = x->easy;
+    if (!h) {
+        h = x->easy = curl_easy_init();
+        if (!h) {
+            snprintf(err, errlen, "curl_easy_init failed");
+            return -1;
+        }
+        curl_easy_setopt(h, CURLOPT_PRIVATE, x);
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->curl_err);
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        /* Pages: we follow redirects ourselves, each hop paced and checked
+         * against robots.txt on its own host. robots.txt itself: libcurl
+         * follows (RFC 9309 2.3.1.2), as one request to the asking host. */
+        if (x->is_robots) {
+            curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+            curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)s->max_redirects);
+        }
+        curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");   /* every encoding libcurl can decode */
+        curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");        /* cookies across one transfer's redirects */
+        curl_easy_setopt(h, CURLOPT_USERAGENT, s->user_agent);
+        /* "" disables proxies outright, even http_proxy & co. from the environment;
+         * NOPROXY "" stops no_proxy from routing around a configured proxy. */
+        curl_easy_setopt(h, CURLOPT_PROXY, s->proxy);
+        curl_easy_setopt(h, CURLOPT_NOPROXY, "");
+        if (s->connect_timeout_ms > 0)
+            curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
+        if (s->low_speed_seconds > 0 && s->low_speed_bytes > 0) {
+            curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, s->low_speed_bytes);
+            curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, s->low_speed_seconds);
+        }
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+        curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+        curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, x);
 
-    char line[FETCH_MAX_HEADER_VALUE + 32];
-    if (x->req_etag) {
-        snprintf(line, sizeof line, "If-None-Match: %s", x->req_etag);
-        x->headers = curl_slist_append(x->headers, line);
+        char line[FETCH_MAX_HEADER_VALUE + 32];
+        if (x->req_etag) {
+            snprintf(line, sizeof line, "If-None-Match: %s", x->req_etag);
+            x->headers = curl_slist_append(x->headers, line);
+        }
+        if (x->req_last_modified) {
+            snprintf(line, sizeof line, "If-Modified-Since: %s", x->req_last_modified);
+            x->headers = curl_slist_append(x->headers, line);
+        }
+        if (x->headers)
+            curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->headers);
     }
-    if (x->req_last_modified) {
-        snprintf(line, sizeof line, "If-Modified-Since: %s", x->req_last_modified);
-        x->headers = curl_slist_append(x->headers, line);
+    curl_easy_setopt(h, CURLOPT_URL, x->cur_url ? x->cur_url : x->res.url);
+    curl_easy_setopt(h, CURLOPT_REFERER, x->referer);   /* NULL: none */
+    if (s->timeout_ms > 0) {
+        /* the timeout is the job's: what earlier hops used is gone */
+        long left = s->timeout_ms - (long)x->spent_ms;
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left > 1 ? left : 1L);
     }
-    if (x->headers)
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->headers);
 
     CURLMcode mc = curl_multi_add_handle(e->multi, h);
     if (mc != CURLM_OK) {
@@ -671,6 +722,8 @@ static int xfer_start(fetch_engine_t *e, xfer_t *x, char *err, size_t errlen)
         return -1;
     }
     x->started_ms = nm_now_ms();
+    if (!x->first_ms)
+        x->first_ms = x->started_ms;
     xfer_link_running(e, x);
     if (x->host) {
         x->host->running++;
@@ -732,9 +785,121 @@ static void robots_done(fetch_engine_t *e, xfer_t *x, CURLcode rc)
 }
 
 static void pump_host(fetch_engine_t *e, host_t *h);
+static host_t *host_of_url(fetch_engine_t *e, xfer_t *x, const char *url, char *why, size_t whylen);
+static void host_enqueue(fetch_engine_t *e, host_t *h, xfer_t *x, bool front);
+
+/* The first Location of the last answer, as sent (capped), or NULL. */
+static char *location_of(CURL *easy)
+{
+    struct curl_header *hd = NULL;
+    if (curl_easy_header(easy, "Location", 0, CURLH_HEADER, -1, &hd) != CURLHE_OK || !hd || !hd->value)
+        return NULL;
+    size_t n = strnlen(hd->value, FETCH_MAX_URL + 1);
+    return n > FETCH_MAX_URL ? NULL : nm_strndup(hd->value, n);
+}
+
+/* Referer for a hop from `from` (what libcurl's AUTOREFERER sent, without
+ * credentials and fragment), or NULL: none from https to plain http. */
+static char *referer_for(const char *from, const char *to)
+{
+    if (!strncasecmp(from, "https:", 6) && strncasecmp(to, "https:", 6))
+        return NULL;
+    char *out = NULL, *ref = NULL;
+    CURLU *u = curl_url();
+    if (u && curl_url_set(u, CURLUPART_URL, from, 0) == CURLUE_OK) {
+        curl_url_set(u, CURLUPART_USER, NULL, 0);
+        curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
+        curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+        if (curl_url_get(u, CURLUPART_URL, &ref, 0) == CURLUE_OK && ref)
+            out = nm_strdup(ref);
+    }
+    curl_free(ref);
+    curl_url_cleanup(u);
+    return out;
+}
+
+/* A hop of x answered. If the answer is a redirect we follow, queue x for
+ * the next hop on that URL's host (front of its queue: the job's lease is
+ * running) and return true. Otherwise false: the answer is the result, and
+ * x->fail says why when the redirect itself is the reason it ends there. */
+static bool follow(fetch_engine_t *e, xfer_t *x, CURLcode rc)
+{
+    const fetch_settings_t *s = &e->s;
+    if (!(rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && x->discarded)))
+        return false;
+    long st = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &st);
+    if (st < 300 || st >= 400 || st == 304)
+        return false;
+    const char *cur = x->cur_url ? x->cur_url : x->res.url;
+    char *loc = location_of(x->easy);
+    /* an empty Location would resolve to this very URL: libcurl ignored it, so
+     * do we (curl 7.88's header API gives an empty value as "\r") */
+    const char *p = loc;
+    while (p && *p && (unsigned char)*p <= ' ')
+        p++;
+    char *next = p && *p ? nm_url_resolve(cur, p) : NULL;
+    free(loc);
+    if (!next || !*next) {
+        free(next);
+        return false;   /* classify_status: "redirect without a usable Location" */
+    }
+    char *hash = strchr(next, '#');   /* never sent to the server */
+    if (hash)
+        *hash = '\0';
+
+    int64_t now = nm_now_ms();
+    x->spent_ms += now - x->started_ms;
+    int max = s->max_redirects < 0 ? REDIRECTS_UNLIMITED : s->max_redirects;
+    const char *why = url_refusal(next);
+    char hwhy[200];
+    host_t *h = NULL;
+    if (x->redirects >= max) {
+        x->fail_cls = FETCH_PERMANENT;
+        snprintf(x->fail, sizeof x->fail, "too many redirects (max %d)", max);
+    } else if (why) {
+        x->fail_cls = FETCH_PERMANENT;
+        snprintf(x->fail, sizeof x->fail, "%s: redirect to %.150s", why, next);
+    } else if (s->timeout_ms > 0 && x->spent_ms >= s->timeout_ms) {
+        x->fail_cls = FETCH_TRANSIENT;
+        snprintf(x->fail, sizeof x->fail, "timeout: no complete answer within %ld ms (%d redirects)",
+                 s->timeout_ms, x->redirects);
+    } else if (!(h = host_of_url(e, x, next, hwhy, sizeof hwhy))) {
+        x->fail_cls = FETCH_PERMANENT;
+        snprintf(x->fail, sizeof x->fail, "%.80s: redirect to %.150s", hwhy, next);
+    }
+    if (!h) {
+        free(next);
+        return false;
+    }
+
+    x->redirects++;
+    x->prev_status = x->res.http_status = st;
+    free(x->referer);
+    x->referer = referer_for(cur, next);
+    free(x->cur_url);
+    x->cur_url = next;
+    x->discarded = x->too_large = x->blocked = false;
+    x->blocked_why[0] = x->curl_err[0] = '\0';
+    x->redirect_body = 0;
+    nm_buf_reset(&x->res.body);
+    host_t *old = x->host;
+    if (old && x->on_host)
+        old->running--;
+    x->on_host = false;
+    if (old)
+        old->last_used_ms = now;
+    host_enqueue(e, h, x, true);
+    if (old && old != h)
+        pump_host(e, old);
+    pump_host(e, h);
+    return true;
+}
 
 static void finish_xfer(fetch_engine_t *e, xfer_t *x, CURLcode rc, bool *delivered_any)
 {
+    if (!x->is_robots && follow(e, x, rc))
+        return;   /* on to its next hop */
     host_t *h = x->host;
     if (x->on_host && h)
         h->running--;
@@ -781,8 +946,9 @@ static void pump_host(fetch_engine_t *e, host_t *h)
         if (x->start_before_ms && now >= x->start_before_ms) {
             wait_unlink(h, prev, x);
             e->waiting--;
-            set_reason(&x->res, FETCH_TRANSIENT, "host busy: not started within %ld ms (politeness for %s)",
-                       (long)(now - x->started_ms), h->key);
+            char note[200];
+            set_reason(&x->res, FETCH_TRANSIENT, "host busy: not started within %ld ms (politeness for %s)%s",
+                       (long)(now - x->queued_ms), h->key, hop_note(x, note, sizeof note));
             x->res.retry_after = (int)(host_delay_ms(e, h) / 1000 + 1);
             complete_waiting(e, x);
         } else {
@@ -815,8 +981,9 @@ static void pump_host(fetch_engine_t *e, host_t *h)
             wait_unlink(h, NULL, x);
             e->waiting--;
             long left = (long)((h->robots_expires_ms - now) / 1000) + 1;
-            set_reason(&x->res, FETCH_TRANSIENT, "robots.txt unreachable (%s): host disallowed for now",
-                       h->robots_why);
+            char note[200];
+            set_reason(&x->res, FETCH_TRANSIENT, "robots.txt unreachable (%s): host disallowed for now%s",
+                       h->robots_why, hop_note(x, note, sizeof note));
             x->res.retry_after = (int)(left > 0 ? left : 1);
             complete_waiting(e, x);
             continue;
@@ -824,7 +991,9 @@ static void pump_host(fetch_engine_t *e, host_t *h)
         if (s->robots && h->robots && !fetch_robots_allowed(h->robots, x->path, rule, sizeof rule)) {
             wait_unlink(h, NULL, x);
             e->waiting--;
-            set_reason(&x->res, FETCH_PERMANENT, "disallowed by robots.txt (%s)", rule);
+            char note[200];
+            set_reason(&x->res, FETCH_PERMANENT, "disallowed by robots.txt (%s)%s", rule,
+                       hop_note(x, note, sizeof note));
             complete_waiting(e, x);
             continue;
         }
@@ -943,21 +1112,16 @@ int fetch_engine_waiting(const fetch_engine_t *e)
     return e->waiting;
 }
 
-int fetch_engine_add(fetch_engine_t *e, const fetch_request_t *req, char *err, size_t errlen)
+/* The host (politeness queue, robots.txt) that url belongs to, and x->path
+ * for robots.txt; NULL with why if libcurl cannot parse it. The key and
+ * robots.txt location come from libcurl's own parser, so they agree with
+ * where libcurl will connect. May forget an idle host (host_cache). */
+static host_t *host_of_url(fetch_engine_t *e, xfer_t *x, const char *url, char *why, size_t whylen)
 {
-    (void)err;
-    (void)errlen;
-    xfer_t *x = xfer_new(e, req);
-    const char *why = url_refusal(req->url);
-    if (why) {
-        refuse(e, x, why);
-        return 0;
-    }
-    /* The politeness key and robots.txt location come from libcurl's own
-     * parser, so they agree with where libcurl will connect. */
     char *scheme = NULL, *hostname = NULL, *port = NULL, *path = NULL, *query = NULL;
+    host_t *h = NULL;
     CURLU *u = curl_url();
-    CURLUcode uc = u ? curl_url_set(u, CURLUPART_URL, x->res.url, 0) : CURLUE_OUT_OF_MEMORY;
+    CURLUcode uc = u ? curl_url_set(u, CURLUPART_URL, url, 0) : CURLUE_OUT_OF_MEMORY;
     if (uc == CURLUE_OK)
         uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
     if (uc == CURLUE_OK)
@@ -969,31 +1133,18 @@ int fetch_engine_add(fetch_engine_t *e, const fetch_request_t *req, char *err, s
     if (uc == CURLUE_OK && curl_url_get(u, CURLUPART_QUERY, &query, 0) != CURLUE_OK)
         query = NULL;
     if (uc != CURLUE_OK) {
-        char reason[200];
-        snprintf(reason, sizeof reason, "malformed url: %s", curl_url_strerror(uc));
-        refuse(e, x, reason);
+        snprintf(why, whylen, "malformed url: %s", curl_url_strerror(uc));
     } else {
         char key[600];
         snprintf(key, sizeof key, "%.500s:%s", hostname, port);
         for (char *c = key; *c; c++)
             *c = (char)tolower((unsigned char)*c);
         size_t n = strlen(path) + (query ? strlen(query) + 1 : 0) + 1;
+        free(x->path);
         x->path = nm_malloc(n);
         snprintf(x->path, n, "%s%s%s", path, query ? "?" : "", query ? query : "");
-        x->start_before_ms = req->start_before > 0 ? nm_now_ms() + (req->start_before - nm_time_s()) * 1000 : 0;
-        host_t *h = host_get(e, key, scheme, hostname, port);
+        h = host_get(e, key, scheme, hostname, port);
         h->last_used_ms = nm_now_ms();
-        x->host = h;
-        if (h->wait_tail)
-            h->wait_tail->wnext = x;
-        else
-            h->wait_head = x;
-        h->wait_tail = x;
-        h->waiting++;
-        e->waiting++;
-        e->active++;
-        /* started now if the host allows; completions wait for the next poll */
-        pump_host(e, h);
     }
     curl_free(scheme);
     curl_free(hostname);
@@ -1001,6 +1152,53 @@ int fetch_engine_add(fetch_engine_t *e, const fetch_request_t *req, char *err, s
     curl_free(path);
     curl_free(query);
     curl_url_cleanup(u);
+    return h;
+}
+
+/* Queue x behind its host: at the back, or (a redirect hop, whose job has
+ * already started and whose lease is running) at the front. */
+static void host_enqueue(fetch_engine_t *e, host_t *h, xfer_t *x, bool front)
+{
+    x->host = h;
+    x->queued_ms = nm_now_ms();
+    if (front) {
+        x->wnext = h->wait_head;
+        h->wait_head = x;
+        if (!h->wait_tail)
+            h->wait_tail = x;
+    } else {
+        x->wnext = NULL;
+        if (h->wait_tail)
+            h->wait_tail->wnext = x;
+        else
+            h->wait_head = x;
+        h->wait_tail = x;
+    }
+    h->waiting++;
+    e->waiting++;
+}
+
+int fetch_engine_add(fetch_engine_t *e, const fetch_request_t *req, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    xfer_t *x = xfer_new(e, req);
+    const char *why = url_refusal(req->url);
+    if (why) {
+        refuse(e, x, why);
+        return 0;
+    }
+    char reason[200];
+    host_t *h = host_of_url(e, x, x->res.url, reason, sizeof reason);
+    if (!h) {
+        refuse(e, x, reason);
+        return 0;
+    }
+    x->start_before_ms = req->start_before > 0 ? nm_now_ms() + (req->start_before - nm_time_s()) * 1000 : 0;
+    host_enqueue(e, h, x, false);
+    e->active++;
+    /* started now if the host allows; completions wait for the next poll */
+    pump_host(e, h);
     return 0;
 }
 

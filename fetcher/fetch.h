@@ -3,8 +3,26 @@
  * Promises, for every transfer:
  *  - exactly one completion callback, even for URLs refused before any
  *    network traffic (bad scheme, over-long URL);
- *  - http and https only, on the first request and on every redirect; at most
- *    max_redirects redirects;
+ *  - redirects (3xx but 304, with a Location) are followed by the engine, not
+ *    by libcurl: each hop is a request of its own to its own host. Its
+ *    Location is resolved against the hop's URL (nm_url_resolve, fragment
+ *    dropped), must be http or https, counts against max_redirects ("too
+ *    many redirects (max N)", so loops end there; < 0 means 20), is checked
+ *    against robots.txt of ITS host (a refusal names the redirect target),
+ *    waits for ITS host's concurrency slot and delay (a same-host hop too: it
+ *    is another request), and goes through the address guard and allow_hosts
+ *    on every connection. A hop waits at the front of its host's queue (the
+ *    job has started); start_before applies to it as to the first request.
+ *    One easy handle carries the job across hops, so cookies set by a
+ *    redirect reach the next hop where libcurl's cookie rules send them, and
+ *    conditional GET validators and Referer (none from https to http) go
+ *    along as before. A 3xx with no usable Location is the result
+ *    (PERMANENT "... without a usable Location"). robots.txt requests alone
+ *    let libcurl follow (RFC 9309);
+ *  - timeout_ms is per job: it bounds the network time of all hops together
+ *    (each hop gets what earlier hops left); time spent waiting for a host's
+ *    turn between hops is not in it (start_before bounds that);
+ *  - http and https only, on the first request and on every redirect;
  *  - the body is counted on DECODED bytes (gzip/deflate/br are negotiated and
  *    decoded by libcurl) and the transfer is aborted as soon as it would pass
  *    max_bytes, so a decompression bomb costs at most max_bytes of memory;
@@ -14,8 +32,9 @@
  *    (with a proxy configured we only ever see the proxy's address, so
  *    enforcing this becomes the proxy's job);
  *    except the explicit exceptions in allow_hosts (fetch_addr.h);
- *  - politeness per host:port (the first URL's; redirects are followed at
- *    once): at most per_host_concurrency transfers at a time and at least
+ *  - politeness per host:port (of each hop's URL, as libcurl parses it, so
+ *    127.0.0.1:80, localhost:80 and 127.0.0.1:81 are three hosts): at most
+ *    per_host_concurrency transfers at a time and at least
  *    per_host_delay_ms (or the robots.txt Crawl-delay, up to its cap) between
  *    request starts; requests for a busy host wait inside the engine, in
  *    order, and count as active; one still waiting at its start_before time
@@ -56,7 +75,7 @@ const char *fetch_class_name(fetch_class_t c);   /* "page", "not_modified", ... 
 
 typedef struct {
     long connect_timeout_ms;
-    long timeout_ms;            /* the whole transfer */
+    long timeout_ms;            /* the whole job: network time of all its hops */
     long low_speed_bytes;       /* abort if slower than this many bytes/s ... */
     long low_speed_seconds;     /* ... for this long (0 = no check) */
     size_t max_bytes;           /* decoded body cap */
@@ -92,7 +111,9 @@ typedef struct {
     long http_status;           /* 0 when there was no HTTP answer */
     nm_buf_t body;              /* decoded body (PAGE only); NUL-terminated */
     char *url;                  /* as requested */
-    char *final_url;            /* after redirects (= url when none) */
+    char *final_url;            /* the last hop's URL (= url when none redirected); a
+                                   redirect target refused by robots.txt or never started
+                                   included */
     char *content_type;         /* the header as sent, or NULL */
     char *charset;              /* charset parameter of Content-Type, or NULL */
     char *etag;                 /* from the answer; on 304 the request's when the answer has none */
@@ -100,7 +121,8 @@ typedef struct {
     int retry_after;            /* seconds from Retry-After, 0 if none */
     int max_age;                /* seconds from Cache-Control max-age / Expires, 0 if none */
     int64_t fetched_at;         /* unix seconds */
-    long elapsed_ms;
+    long elapsed_ms;            /* from the first request's start to the end, all hops */
+    int redirects;              /* redirects followed */
     char reason[256];           /* one line: "ok", "http 404", "timeout after 2000 ms", ... */
 } fetch_result_t;
 

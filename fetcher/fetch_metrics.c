@@ -9,7 +9,7 @@ static const char *const class_names[NCLASS] = { "page", "not_modified", "transi
 
 void fetch_metrics_done(const fetch_result_t *r)
 {
-    static nm_series_t *dur[NCLASS], *count[NCLASS], *status[6], *bytes;
+    static nm_series_t *dur[NCLASS], *count[NCLASS], *status[6], *bytes, *redirects;
     if (!bytes) {   /* registration is idempotent, so a racing first call is harmless */
         char l[64];
         for (int i = 0; i < NCLASS; i++) {
@@ -24,6 +24,8 @@ void fetch_metrics_done(const fetch_result_t *r)
             status[i] = nm_counter("newsmill_fetch_responses_total",
                                    "HTTP answers by status class (none: no answer, e.g. timeout).", l);
         }
+        redirects = nm_counter("newsmill_fetch_redirects_total",
+                               "Redirects followed (each hop a request of its own, paced per host).", "");
         bytes = nm_counter("newsmill_fetch_bytes_total", "Decoded body bytes of fetched pages.", "");
     }
     int c = (int)r->cls;
@@ -35,4 +37,6 @@ void fetch_metrics_done(const fetch_result_t *r)
     nm_counter_add(status[s], 1);
     if (r->cls == FETCH_PAGE)
         nm_counter_add(bytes, r->body.len);
+    if (r->redirects > 0)
+        nm_counter_add(redirects, (uint64_t)r->redirects);
 }

@@ -45,6 +45,7 @@ cases=(
     "/_retry_after/30?code=429|dead|429"
     "/_reset|dead|connection"
     "/private/x.html|failed|disallowed by robots.txt"
+    "/_redirect_to?url=%2Fprivate%2Fx.html|failed|disallowed by robots.txt .*redirect to http://127.0.0.1:[0-9]+/private/x.html"
     "/_hang|dead|timeout"
 )
 for c in "${cases[@]}"; do

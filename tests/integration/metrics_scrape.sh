@@ -15,7 +15,7 @@ nm_httpd "$sample"
 for w in PUBLISHER FETCHER PARSER SUMMARIZER; do export "NEWSMILL_METRICS_$w=127.0.0.1:0"; done
 "$NEWSMILL" db migrate >/dev/null
 "$NEWSMILL" feed add "$HTTPD/feed.xml" >/dev/null
-"$NEWSMILL" feed add "$HTTPD/_status/404" >/dev/null   # a broken feed: per-feed errors
+"$NEWSMILL" feed add "$HTTPD/_redirect/1/_status/404" >/dev/null   # a broken feed, behind a redirect: per-feed errors
 
 port_of() {   # the port a worker logged
     local w=$1 p=""
@@ -67,9 +67,10 @@ ge "$(value "$f" 'newsmill_fetch_bytes_total')" 10000 || fail "fetcher: bytes"
 ge "$(value "$f" 'newsmill_fetch_duration_seconds_count{class="page"}')" $((n + 1)) || fail "fetcher: latency histogram"
 [ "$(value "$f" 'newsmill_fetch_duration_seconds_bucket{class="page",le="+Inf"}')" = "$(value "$f" 'newsmill_fetch_duration_seconds_count{class="page"}')" ] \
     || fail "fetcher: +Inf bucket != count"
+ge "$(value "$f" 'newsmill_fetch_redirects_total')" 1 || fail "fetcher: redirects: $(grep redirects_total <<<"$f")"
 ge "$(value "$f" 'newsmill_messages_sent_total{kind="page"}')" $((n + 1)) || fail "fetcher: pages sent"
 ge "$(value "$f" 'newsmill_messages_received_total{kind="job"}')" $((n + 1)) || fail "fetcher: jobs received"
-ok "fetcher: fetches, status classes, bytes, latency histogram, messages"
+ok "fetcher: fetches, status classes, bytes, latency histogram, redirects, messages"
 
 ge "$(value "$p" 'newsmill_messages_received_total{kind="page"}')" $((n + 1)) || fail "parser: pages in"
 ge "$(value "$p" 'newsmill_messages_sent_total{kind="article_result"}')" "$n" || fail "parser: articles out"

@@ -10,7 +10,10 @@
  *   /_slow/MS/<path>        wait MS milliseconds, then serve /<path>
  *   /_hang                  never answer; returns when the client hangs up
  *   /_redirect/N/<path>     N redirects (302), then /<path>
- *   /_redirect_to?url=U     one 302 to U (code=301|307|308 to change it)
+ *   /_redirect_to?url=U     one 302 to U (code=301|307|308 to change it;
+ *                           cookie=NAME=VALUE adds "Set-Cookie: NAME=VALUE; Path=/")
+ *   /_pingpong?other=H:P    302 to http://H:P/_pingpong?other=<this request's Host>:
+ *                           two servers (or names) sending a client back and forth
  *   /_large/BYTES           an HTML page of exactly BYTES bytes (?ct= too)
  *   /_bomb                  gzip body that inflates to 1 GiB of zeros
  *   /_retry_after/S         503 with Retry-After: S (?code=429 for another status,
@@ -515,8 +518,13 @@ static enum MHD_Result route(struct MHD_Connection *conn, const char *path, int 
         const char *code = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "code");
         if (!url)
             return send_text(conn, path, 400, "text/plain", "usage: /_redirect_to?url=U\n");
+        const char *cookie = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "cookie");
         struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
         MHD_add_response_header(r, "Location", url);
+        if (cookie && !strpbrk(cookie, "\r\n")) {
+            snprintf(buf, sizeof buf, "%.4000s; Path=/", cookie);
+            MHD_add_response_header(r, "Set-Cookie", buf);
+        }
         long c = code ? strtol(code, NULL, 10) : 302;
         return send_response(conn, path, (c >= 300 && c < 400) ? (unsigned)c : 302, r);
     }
@@ -588,6 +596,16 @@ static enum MHD_Result route(struct MHD_Connection *conn, const char *path, int 
             setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
         }
         return MHD_NO;
+    }
+    if (!strcmp(path, "/_pingpong")) {
+        const char *other = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "other");
+        const char *self = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+        if (!other || !self || strpbrk(other, "/?#&\r\n ") || strpbrk(self, "/?#&\r\n "))
+            return send_text(conn, path, 400, "text/plain", "usage: /_pingpong?other=HOST:PORT\n");
+        snprintf(buf, sizeof buf, "http://%.1000s/_pingpong?other=%.1000s", other, self);
+        struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(r, "Location", buf);
+        return send_response(conn, path, 302, r);
     }
     if (!strcmp(path, "/_redirect_loop")) {
         struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);

@@ -2,7 +2,9 @@
  * concurrency and pacing, robots.txt (fetched once, obeyed, Crawl-delay
  * capped, failures), requests that outwait their lease, and
  * fetcher.allow_hosts (the exceptions to the private-address block, which a
- * redirect to another private address must not escape). */
+ * redirect to another private address must not escape), and redirects: each
+ * hop a request of its own to its own host (127.0.0.1:P and localhost:P are
+ * two hosts), paced, limited, checked against that host's robots.txt. */
 #include "fetch.h"
 #include "fetch_addr.h"
 #include "nm_daemon.h"
@@ -49,6 +51,9 @@ typedef struct {
     fetch_class_t cls[MAXREQ];
     char reason[MAXREQ][256];
     int retry_after[MAXREQ];
+    char final_url[MAXREQ][256];
+    int redirects[MAXREQ];
+    long status[MAXREQ];
 } run_t;
 
 static void run_done(fetch_result_t *r, void *ctx)
@@ -60,6 +65,9 @@ static void run_done(fetch_result_t *r, void *ctx)
         m->cls[r->id] = r->cls;
         snprintf(m->reason[r->id], sizeof m->reason[r->id], "%s", r->reason);
         m->retry_after[r->id] = r->retry_after;
+        snprintf(m->final_url[r->id], sizeof m->final_url[r->id], "%s", r->final_url ? r->final_url : "");
+        m->redirects[r->id] = r->redirects;
+        m->status[r->id] = r->http_status;
     }
 }
 
@@ -420,6 +428,188 @@ static void test_allow_list_redirect(int port)
     test_httpd_stop(&other);
 }
 
+
+/* http://127.0.0.1:port/_redirect_to?url=<target escaped>[&cookie=...] */
+static void redirect_url(char *out, size_t outlen, int port, const char *target, const char *extra)
+{
+    char *esc = curl_easy_escape(NULL, target, 0);
+    snprintf(out, outlen, "http://127.0.0.1:%d/_redirect_to?url=%s%s", port, esc, extra ? extra : "");
+    curl_free(esc);
+}
+
+/* A redirect to another host waits for that host's delay and slot. */
+static void test_redirect_politeness(int port)
+{
+    fetch_settings_t s;
+    settings(&s);
+    s.per_host_delay_ms = 400;
+    char u[2][256], target[128];
+    const char *urls[2] = { u[0], u[1] };
+    snprintf(u[0], sizeof u[0], "http://localhost:%d/a.html?first", port);
+    snprintf(target, sizeof target, "http://localhost:%d/a.html?hop", port);
+    redirect_url(u[1], sizeof u[1], port, target, NULL);
+    run_t m;
+    run(&s, urls, 2, &m);
+    CHECK_INT(m.cls[0], FETCH_PAGE);
+    CHECK_INT(m.cls[1], FETCH_PAGE);
+    CHECK_STR(m.final_url[1], target);
+    CHECK_INT(m.redirects[1], 1);
+    CHECK_INT(m.redirects[0], 0);
+    CHECK(m.at[0] < 300);
+    CHECK(m.at[1] >= 380);   /* localhost's delay after the first request, not at once */
+    fprintf(stderr, "redirect to a host in its delay: landed after %lld ms (delay 400)\n", (long long)m.at[1]);
+
+    /* the target host's concurrency slot: one at a time, so the hop waits */
+    settings(&s);
+    s.per_host_concurrency = 1;
+    snprintf(u[0], sizeof u[0], "http://localhost:%d/_slow/500/a.html", port);
+    run(&s, urls, 2, &m);
+    CHECK_INT(m.cls[0], FETCH_PAGE);
+    CHECK_INT(m.cls[1], FETCH_PAGE);
+    CHECK(m.at[1] >= 450 && m.at[1] >= m.at[0]);
+    fprintf(stderr, "redirect to a busy host: %lld ms, after the slow one at %lld ms\n",
+            (long long)m.at[1], (long long)m.at[0]);
+
+    /* a same-host hop is another request: two hops, three requests 300 ms apart */
+    settings(&s);
+    s.per_host_delay_ms = 300;
+    snprintf(u[0], sizeof u[0], "http://127.0.0.1:%d/_redirect/2/a.html", port);
+    int64_t took = run(&s, urls, 1, &m);
+    CHECK_INT(m.cls[0], FETCH_PAGE);
+    CHECK_INT(m.redirects[0], 2);
+    CHECK(took >= 580 && took < 2500);
+}
+
+/* robots.txt of the redirect target's host decides, and the reason says where. */
+static void test_redirect_robots(int port, int rport)
+{
+    fetch_settings_t s;
+    settings(&s);
+    s.robots = true;
+    s.robots_max_delay_ms = 0;   /* the file's Crawl-delay, capped away */
+    char u[3][256], target[3][128];
+    const char *urls[3] = { u[0], u[1], u[2] };
+    snprintf(target[0], sizeof target[0], "http://127.0.0.1:%d/private/x.html", rport);
+    snprintf(target[1], sizeof target[1], "http://127.0.0.1:%d/a.html", rport);
+    redirect_url(u[0], sizeof u[0], port, target[0], NULL);
+    redirect_url(u[1], sizeof u[1], port, target[1], NULL);
+    snprintf(u[2], sizeof u[2], "http://127.0.0.1:%d/_redirect_to?url=%%2Fprivate%%2Fx.html", rport);
+    int before = robots_requests(rport);
+    run_t m;
+    run(&s, urls, 3, &m);
+    char want[300];
+    snprintf(want, sizeof want, "disallowed by robots.txt (Disallow: /private/) (redirect to %s)", target[0]);
+    CHECK_INT(m.cls[0], FETCH_PERMANENT);
+    CHECK_STR(m.reason[0], want);
+    CHECK_STR(m.final_url[0], target[0]);
+    CHECK_INT(m.status[0], 302);
+    CHECK_INT(m.cls[1], FETCH_PAGE);
+    CHECK_STR(m.final_url[1], target[1]);
+    /* a relative Location into the disallowed path of the same host */
+    CHECK_INT(m.cls[2], FETCH_PERMANENT);
+    CHECK(strncmp(m.reason[2], "disallowed by robots.txt (Disallow: /private/) (redirect to", 59) == 0);
+    CHECK_INT(robots_requests(rport) - before, 1);   /* one robots.txt for the target host */
+    /* the server never saw the disallowed request */
+    fetch_result_t r;
+    char err[256], url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/_stats", rport);
+    CHECK_INT(fetch_url(&s, url, NULL, NULL, &r, err, sizeof err), 0);
+    CHECK(r.body.data && !strstr(r.body.data, "/private/x.html"));
+    fetch_result_free(&r);
+}
+
+/* Limits, loops, relative and unusable Locations, per-job timeout. */
+static void test_redirect_limits(int port)
+{
+    fetch_settings_t s;
+    settings(&s);
+    char u[9][256], other[64], want[9][256];
+    const char *urls[9];
+    for (int i = 0; i < 9; i++)
+        urls[i] = u[i];
+    /* A -> B -> A -> ...: two hosts sending us back and forth */
+    snprintf(other, sizeof other, "localhost:%d", port);
+    snprintf(u[0], sizeof u[0], "http://127.0.0.1:%d/_pingpong?other=%s", port, other);
+    /* relative references: path, dot segments with a query, network-path */
+    snprintf(u[1], sizeof u[1], "http://127.0.0.1:%d/_redirect_to?url=a.html%%3Frel", port);
+    snprintf(want[1], sizeof want[1], "http://127.0.0.1:%d/a.html?rel", port);
+    snprintf(u[2], sizeof u[2], "http://127.0.0.1:%d/_slow/0/_redirect_to?url=..%%2F..%%2Fa.html%%23frag", port);
+    snprintf(want[2], sizeof want[2], "http://127.0.0.1:%d/a.html", port);
+    snprintf(u[3], sizeof u[3], "http://127.0.0.1:%d/_redirect_to?url=%%2F%%2Flocalhost%%3A%d%%2Fa.html", port, port);
+    snprintf(want[3], sizeof want[3], "http://localhost:%d/a.html", port);
+    /* no usable Location: none, javascript:, blank (which would resolve to the URL itself) */
+    snprintf(u[4], sizeof u[4], "http://127.0.0.1:%d/_redirect_to?url=", port);
+    snprintf(u[5], sizeof u[5], "http://127.0.0.1:%d/_redirect_to?url=javascript%%3Aalert(1)", port);
+    /* exactly max_redirects hops is fine; one more is not */
+    snprintf(u[6], sizeof u[6], "http://127.0.0.1:%d/_redirect/5/a.html", port);
+    snprintf(u[7], sizeof u[7], "http://127.0.0.1:%d/_redirect/6/a.html", port);
+    snprintf(u[8], sizeof u[8], "http://127.0.0.1:%d/_redirect_to?url=%%20", port);
+    run_t m;
+    run(&s, urls, 9, &m);
+    CHECK_INT(m.cls[0], FETCH_PERMANENT);
+    CHECK_STR(m.reason[0], "too many redirects (max 5)");
+    CHECK_INT(m.status[0], 302);
+    CHECK_INT(m.redirects[0], 5);
+    for (int i = 1; i <= 3; i++) {
+        CHECK_INT(m.cls[i], FETCH_PAGE);
+        CHECK_STR(m.final_url[i], want[i]);
+        CHECK_INT(m.redirects[i], 1);
+    }
+    for (int i = 4; i <= 8; i += (i == 5 ? 3 : 1)) {
+        CHECK_INT(m.cls[i], FETCH_PERMANENT);
+        CHECK_STR(m.reason[i], "http 302 redirect without a usable Location");
+        CHECK_INT(m.redirects[i], 0);
+    }
+    CHECK_INT(m.cls[6], FETCH_PAGE);
+    CHECK_INT(m.redirects[6], 5);
+    CHECK_INT(m.cls[7], FETCH_PERMANENT);
+    CHECK_STR(m.reason[7], "too many redirects (max 5)");
+
+    /* the timeout is the job's: two hops of 600 ms do not fit in 1000 */
+    settings(&s);
+    s.timeout_ms = 1000;
+    snprintf(u[0], sizeof u[0], "http://127.0.0.1:%d/_slow/600/_redirect_to?url=%%2F_slow%%2F600%%2Fa.html", port);
+    snprintf(u[1], sizeof u[1], "http://127.0.0.1:%d/_slow/400/_redirect_to?url=%%2F_slow%%2F400%%2Fa.html", port);
+    run(&s, urls, 2, &m);
+    CHECK_INT(m.cls[0], FETCH_TRANSIENT);
+    CHECK(strncmp(m.reason[0], "timeout", 7) == 0);
+    CHECK(m.at[0] >= 900 && m.at[0] < 1600);
+    CHECK_INT(m.cls[1], FETCH_PAGE);   /* 800 ms in all: fits */
+}
+
+/* Cookies set by a redirect reach the next hop on the same site only, and
+ * the hop says where it came from (Referer). */
+static void test_redirect_cookies(int port)
+{
+    fetch_settings_t s;
+    fetch_result_t r;
+    char url[512], target[128], err[256], ref[128];
+    settings(&s);
+    redirect_url(url, sizeof url, port, "/_echo", "&cookie=nm_session%3Dabc123");
+    CHECK_INT(fetch_url(&s, url, NULL, NULL, &r, err, sizeof err), 0);
+    CHECK_INT(r.cls, FETCH_PAGE);
+    CHECK_INT(r.redirects, 1);
+    CHECK(r.body.data && strstr(r.body.data, "Cookie: nm_session=abc123") != NULL);
+    snprintf(ref, sizeof ref, "Referer: http://127.0.0.1:%d/_redirect_to?url=", port);
+    CHECK(r.body.data && strstr(r.body.data, ref) != NULL);
+    fetch_result_free(&r);
+
+    /* another host gets none of 127.0.0.1's cookies */
+    snprintf(target, sizeof target, "http://localhost:%d/_echo", port);
+    redirect_url(url, sizeof url, port, target, "&cookie=nm_session%3Dabc123");
+    CHECK_INT(fetch_url(&s, url, NULL, NULL, &r, err, sizeof err), 0);
+    CHECK_INT(r.cls, FETCH_PAGE);
+    CHECK(r.body.data && strstr(r.body.data, "Cookie:") == NULL);
+    CHECK(r.body.data && strstr(r.body.data, "Host: localhost") != NULL);
+    fetch_result_free(&r);
+
+    /* conditional GET validators still go along to the redirect target */
+    redirect_url(url, sizeof url, port, "/_echo", NULL);
+    CHECK_INT(fetch_url(&s, url, "\"v1\"", NULL, &r, err, sizeof err), 0);
+    CHECK(r.body.data && strstr(r.body.data, "If-None-Match: \"v1\"") != NULL);
+    fetch_result_free(&r);
+}
+
 int main(void)
 {
     test_allow_list_parse();
@@ -449,6 +639,10 @@ int main(void)
         test_robots_failures();
         test_start_before(h.port);
         test_allow_list_redirect(h.port);
+        test_redirect_politeness(h.port);
+        test_redirect_robots(h.port, hr.port);
+        test_redirect_limits(h.port);
+        test_redirect_cookies(h.port);
     }
     test_httpd_stop(&h);
     test_httpd_stop(&hr);
