@@ -90,6 +90,7 @@ typedef struct {
     int ptext;         /* text inside paragraph-like elements below */
     int block_kids;    /* has block-level children */
     int cand;          /* initialised as a candidate */
+    int keep;          /* holds the page's main <article>/<main>: never boilerplate */
     double score;
 } ninfo_t;
 
@@ -103,6 +104,7 @@ typedef struct {
     size_t ninfo, cap;
     xmlNode **cands;
     size_t ncands, candcap;
+    xmlNode *main_art;   /* the <article>/<main> with the most prose (pass_stats) */
     parse_meta_t meta;
 } ctx_t;
 
@@ -368,6 +370,7 @@ static void pass_stats(ctx_t *c, int scoring)
     int inlink = 0;
     c->ninfo = 0;
     c->ncands = 0;
+    c->main_art = NULL;
     size_t count = 0;
     for (xmlNode *k = root; k; k = ph_next(k, root, 0))
         if (k->type == XML_ELEMENT_NODE) count++;
@@ -403,6 +406,13 @@ static void pass_stats(ctx_t *c, int scoring)
                 ninfo_t *in = INFO(n);
                 if (in->tag == T_A) inlink--;
                 if (paragraph_like(in) && in->text >= 25 && in->link * 2 < in->text) in->ptext = in->text;
+                /* the page's main article: the <article> with the most prose,
+                 * else the <main> (which wraps more than the article) */
+                if (in->tag == T_ARTICLE || in->tag == T_MAIN) {
+                    const ninfo_t *b = c->main_art ? INFO(c->main_art) : NULL;
+                    if (!b || (in->tag == b->tag && in->ptext > b->ptext) || (in->tag == T_ARTICLE && b->tag == T_MAIN))
+                        c->main_art = n;
+                }
                 if (scoring && paragraph_like(in) && in->text >= 25) {
                     double s = 1 + in->commas + (in->text / 100 > 3 ? 3 : in->text / 100);
                     xmlNode *a = n->parent;
@@ -427,12 +437,31 @@ static void pass_stats(ctx_t *c, int scoring)
     }
 }
 
+static int contains(const xmlNode *anc, const xmlNode *n);
+
+/* Inside <pre> or <code> (syntax highlighting classes say nothing about boilerplate). */
+static int in_code(const xmlNode *n)
+{
+    for (int d = 0; n && d < 12; n = n->parent, d++)
+        if (n->type == XML_ELEMENT_NODE && (strcmp((const char *)n->name, "pre") == 0 || strcmp((const char *)n->name, "code") == 0))
+            return 1;
+    return 0;
+}
+
 /* Pass 3: boilerplate by class/id/role and by sectioning tag, unless the
  * element holds most of the page's text (a wrapper with an unlucky class). */
 static void pass_boiler(ctx_t *c)
 {
     xmlNode *root = c->body;
     int total = INFO(root)->text;
+    /* An <article> holding most of the page's prose says where the article
+     * is, whatever its wrappers' classes say ("section.cc-newsletter" on a
+     * newsletter issue's page): its ancestors stay. */
+    if (c->main_art && INFO(c->main_art)->ptext >= 500 && INFO(c->main_art)->ptext * 2 > INFO(root)->ptext)
+        for (xmlNode *a = c->main_art; a && a != root && a->_private; a = a->parent) INFO(a)->keep = 1;
+    else
+        c->main_art = NULL;
+    int art_ptext = c->main_art ? INFO(c->main_art)->ptext : 0;
     xmlNode *n = root->children;
     while (n) {
         int drop = 0;
@@ -445,10 +474,14 @@ static void pass_boiler(ctx_t *c)
                 else if ((in->tag == T_HEADER || in->tag == T_FORM) && !lvl) lvl = 1;
                 /* a weak match must also look like no prose of its own */
                 if (lvl == 1 && in->text >= 300 && in->ptext * 2 >= in->text) lvl = 0;
-                if (lvl && in->text * 2 < total) drop = 1;
+                /* (nor, inside that article, a box holding most of its prose) */
+                if (lvl && in->text * 2 < total && !in->keep &&
+                    !(in->ptext * 2 > art_ptext && art_ptext && contains(c->main_art, n)))
+                    drop = 1;
             } else if (in->tag == T_A || in->tag == T_INLINE) {
-                /* inline share/ad widgets: only the strong kind, small ones */
-                if (boiler_level(n) == 2 && in->text < 200) drop = 1;
+                /* inline share/ad widgets: only the strong kind, small ones
+                 * (not a highlighter's "hljs-comment" span inside code) */
+                if (boiler_level(n) == 2 && in->text < 200) drop = !in_code(n);
             }
         }
         xmlNode *next = ph_next(n, root, drop);
@@ -1092,6 +1125,76 @@ static void blocks_from_body(bb_t *b, const char *body)
     }
 }
 
+/* React streaming (Suspense) pages send a placeholder where content goes,
+ * "<!--$?--><template id="B:1"></template>Loading...<!--/$-->" (or a bare
+ * "<template id="P:1">" inside streamed content), and the content later as
+ * "<div hidden id="S:1">...</div>" with a script ($RC / $RS) that swaps them.
+ * Do that swap, so the text stands where readers see it instead of being
+ * dropped as hidden. Ids are hex and shared by the pair; bounded count. */
+#define REACT_MAX_SEGMENTS 512
+static int react_id(const xmlNode *n, char *kind)
+{
+    const char *id = ph_attr(n, "id");
+    if (!id || (id[0] != 'B' && id[0] != 'S' && id[0] != 'P') || id[1] != ':' || !isxdigit((unsigned char)id[2])) return -1;
+    char *end;
+    long k = strtol(id + 2, &end, 16);
+    if (*end || k < 0 || k >= REACT_MAX_SEGMENTS) return -1;
+    *kind = id[0];
+    return (int)k;
+}
+
+/* Free a subtree, first forgetting the boundaries inside it. */
+static void react_free(xmlNode *n, xmlNode **tpl, xmlNode **seg)
+{
+    for (xmlNode *k = n; k; k = ph_next(k, n, 0)) {
+        char kind;
+        int i = k->type == XML_ELEMENT_NODE ? react_id(k, &kind) : -1;
+        if (i >= 0 && tpl[i] == k) tpl[i] = NULL;
+        if (i >= 0 && seg[i] == k) seg[i] = NULL;
+        if (i >= 0 && seg[REACT_MAX_SEGMENTS + i] == k) seg[REACT_MAX_SEGMENTS + i] = NULL;
+    }
+    free_subtree(n);
+}
+
+static void react_swap(xmlNode *root)
+{
+    /* tpl: B templates; seg: S segments, then P templates */
+    xmlNode **tpl = nm_calloc(3 * REACT_MAX_SEGMENTS, sizeof *tpl), **seg = tpl + REACT_MAX_SEGMENTS;
+    xmlNode **ptpl = seg + REACT_MAX_SEGMENTS;
+    for (xmlNode *n = root; n; n = ph_next(n, root, 0)) {
+        char kind;
+        int k = n->type == XML_ELEMENT_NODE ? react_id(n, &kind) : -1;
+        if (k < 0) continue;
+        if (kind == 'B' && strcmp((const char *)n->name, "template") == 0 && !tpl[k]) tpl[k] = n;
+        else if (kind == 'P' && strcmp((const char *)n->name, "template") == 0 && !ptpl[k]) ptpl[k] = n;
+        else if (kind == 'S' && ph_attr(n, "hidden") && !seg[k]) seg[k] = n;
+    }
+    for (int k = 0; k < REACT_MAX_SEGMENTS; k++) {
+        xmlNode *t = tpl[k] ? tpl[k] : ptpl[k];
+        if (!t || !seg[k] || contains(seg[k], t)) continue;
+        /* a boundary's fallback runs from the template to its "/$" comment */
+        xmlNode *e = t == tpl[k] ? t->next : NULL;
+        int depth = 0;
+        for (; e; e = e->next) {
+            if (e->type != XML_COMMENT_NODE || !e->content) continue;
+            const char *cm = (const char *)e->content;
+            if (cm[0] == '$') depth++;
+            else if (cm[0] == '/' && cm[1] == '$' && !cm[2] && depth-- == 0) break;
+        }
+        if (e)
+            while (t->next != e) react_free(t->next, tpl, seg);
+        if (!seg[k]) continue;   /* the segment sat inside the fallback (hostile markup) */
+        while (seg[k]->children) {
+            xmlNode *ch = seg[k]->children;
+            xmlUnlinkNode(ch);
+            xmlAddPrevSibling(t, ch);
+        }
+        react_free(t, tpl, seg);
+        if (seg[k]) react_free(seg[k], tpl, seg);
+    }
+    free(tpl);
+}
+
 parse_article_t *parse_article(const char *html, size_t len, const char *url, const char *content_type,
                                const parse_html_opts_t *opts, char *err, size_t errlen)
 {
@@ -1128,6 +1231,7 @@ parse_article_t *parse_article(const char *html, size_t len, const char *url, co
                                  HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
                                  HTML_PARSE_NOWARNING | HTML_PARSE_IGNORE_ENC |
                                  HTML_PARSE_COMPACT);
+    int react_segments = doc && memmem(u, ulen, " hidden id=\"S:", 14) != NULL;
     free(u);
     if (!doc) { set_err(err, errlen, "not HTML (unparseable)"); return NULL; }
     xmlNode *root = xmlDocGetRootElement(doc);
@@ -1161,6 +1265,7 @@ parse_article_t *parse_article(const char *html, size_t len, const char *url, co
     c.doc = doc;
     c.body = body;
     c.max_depth = max_depth;
+    if (react_segments) react_swap(body);
     parse_meta_collect(doc, url, &c.meta);
 
     pass_drop(&c);

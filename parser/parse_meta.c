@@ -508,11 +508,36 @@ static int looks_like_author_el(const xmlNode *n)
         if (href && (strstr(href, "/author/") || strstr(href, "/authors/"))) return 1;
     }
     if (!c || (!strcasestr(c, "author") && !strcasestr(c, "byline"))) return 0;
+    /* the name line of an author box ("author-box__name", "author-card-name"):
+     * the box itself holds a bio and a photo, its name element only the name */
+    for (const char *t = c; *t;) {   /* one class token naming both, not a page-wide flag list */
+        t += strspn(t, " \t\n");
+        size_t tl = strcspn(t, " \t\n");
+        char tok[48];
+        if (tl && tl < sizeof tok) {
+            memcpy(tok, t, tl);
+            tok[tl] = 0;
+            if (strcasestr(tok, "author") && strcasestr(tok, "name") && !strcasestr(tok, "show")) return 1;
+        }
+        t += tl;
+    }
     if (strcasestr(c, "avatar") || strcasestr(c, "bio") || strcasestr(c, "image") || strcasestr(c, "img") ||
         strcasestr(c, "photo") || strcasestr(c, "about") || strcasestr(c, "box") || strcasestr(c, "label") ||
         strcasestr(c, "title") || strcasestr(c, "date"))
         return 0;
     return 1;
+}
+
+/* An element classed like a byline that holds a headline or a large subtree
+ * is a page section carrying a flag class ("show-author-name"), not a byline. */
+static int byline_container(const xmlNode *n)
+{
+    int steps = 0;
+    for (const xmlNode *k = n->children; k; k = ph_next((xmlNode *)k, n, 0)) {
+        if (++steps > 400) return 1;
+        if (k->type == XML_ELEMENT_NODE && k->name[0] == 'h' && k->name[1] >= '1' && k->name[1] <= '2' && !k->name[2]) return 1;
+    }
+    return 0;
 }
 
 /* A byline as shown: "By Jane Doe" -> "Jane Doe"; NULL unless it looks like names. */
@@ -640,6 +665,95 @@ static char *clean_author(char *t)
         free(t);
         return NULL;
     }
+    return t;
+}
+
+/* Two or three capitalised words ("Toby Hede", "Mary K. Smith") and no
+ * word that names an organisation: how a person's name reads. */
+static int person_like(const char *s, size_t n)
+{
+    static const char *orgs[] = {"inc", "llc", "ltd", "corp", "co", "company", "group", "media", "news", "associates",
+        "studio", "studios", "press", "publishing", "foundation", "institute", "university", "limited", "gmbh",
+        "agency", "labs", "solutions", "digital", "network", "partners", "holdings", "design", "blog", "magazine",
+        "society", "association", "center", "centre", "team", "services", "systems", "technologies", "health",
+        "club", "online", "the", "all", "rights", "reserved", "pte", "plc", "sa", "ag", "llp", "pty", NULL};
+    size_t w = count_words(s, n);
+    if (w < 2 || w > 3 || n > 40) return 0;
+    for (size_t i = 0; i < n;) {
+        while (i < n && s[i] == ' ') i++;
+        size_t j = i;
+        while (j < n && s[j] != ' ') j++;
+        if (j == i) break;
+        unsigned char c0 = (unsigned char)s[i];
+        if (!(isupper(c0) || c0 >= 0xC3)) return 0;
+        int lower = 0;
+        for (size_t k = i + 1; k < j; k++) {
+            unsigned char c = (unsigned char)s[k];
+            if (islower(c)) lower = 1;
+            else if (!(c == '.' || c == '-' || c == '\'' || isupper(c) || c >= 0x80)) return 0;
+        }
+        if (!lower && !(j - i == 2 && s[i + 1] == '.')) return 0;   /* "K." initials only */
+        char wd[16];
+        size_t wl = j - i < sizeof wd - 1 ? j - i : sizeof wd - 1;
+        for (size_t k = 0; k < wl; k++) wd[k] = (char)tolower((unsigned char)s[i + k]);
+        wd[wl] = 0;
+        while (wl && wd[wl - 1] == '.') wd[--wl] = 0;
+        for (int k = 0; orgs[k]; k++) if (strcmp(wd, orgs[k]) == 0) return 0;
+        i = j;
+    }
+    return 1;
+}
+
+/* "© 2025 Toby Hede. All rights reserved.": the holder, when it reads as a
+ * person's name. Personal sites name their author there and nowhere else;
+ * companies ("© 2026 Diana Intelligence Corp") are not authors. */
+static char *copyright_person(const char *tx)
+{
+    const char *p = strstr(tx, "\xC2\xA9");
+    if (p) p += 2;
+    else if ((p = strcasestr(tx, "&copy;")) != NULL) p += 6;
+    else if ((p = strcasestr(tx, "copyright")) != NULL) p += 9;
+    else return NULL;
+    /* the year (or years) first: "© 2019-2025 Name" */
+    while (*p == ' ') p++;
+    if (!(isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
+          isdigit((unsigned char)p[3]) && !isdigit((unsigned char)p[4])))
+        return NULL;
+    p += 4;
+    while (*p == ' ') p++;
+    if (*p == '-' || strncmp(p, "\xE2\x80\x93", 3) == 0) {   /* "2019-2025", "2019 – 2025" */
+        p += *p == '-' ? 1 : 3;
+        while (*p == ' ') p++;
+        for (int k = 0; k < 4; k++, p++) if (!isdigit((unsigned char)*p)) return NULL;
+        while (*p == ' ') p++;
+    }
+    if (!isalpha((unsigned char)*p) && (unsigned char)*p < 0xC3) return NULL;
+    size_t n = strcspn(p, ".,|;:(\xC2");
+    while (n && p[n - 1] == ' ') n--;
+    /* "Acme Int.", "Jane K. Doe": an abbreviation, not the end of a name */
+    if (p[n] == '.') {
+        size_t k = n;
+        while (k && p[k - 1] != ' ') k--;
+        if (n - k <= 3) return NULL;
+    }
+    if (!person_like(p, n)) return NULL;
+    return nm_strndup(p, n);
+}
+
+/* "This post was written by Jane Doe, Head of Marketing": the name after
+ * "written by", up to the next comma, full stop or bracket. */
+static char *written_by(const char *tx)
+{
+    const char *p = strcasestr(tx, "written by ");
+    if (!p) return NULL;
+    p += 11;
+    size_t n = strcspn(p, ",.;|(\n");
+    if (n < 3 || n > 60) return NULL;
+    char *t = nm_strndup(p, n);
+    strict_names = 1;
+    t = clean_author(t);
+    strict_names = 0;
+    if (t && !person_like(t, strlen(t))) { free(t); t = NULL; }
     return t;
 }
 
@@ -773,17 +887,38 @@ static int64_t visible_date(const char *s, size_t len, int *updated)
         buf[k++] = isspace((unsigned char)s[i]) ? ' ' : s[i];
     buf[k] = 0;
     char *p = buf;
-    while (*p == ' ' || *p == '-' || *p == '|' || *p == '/' || *p == '(' || *p == ',') p++;
+    for (;;) {   /* leading separators: "- ", "| ", "· ", "• " */
+        if (*p == ' ' || *p == '-' || *p == '|' || *p == '/' || *p == '(' || *p == ',') p++;
+        else if ((unsigned char)p[0] == 0xC2 && (unsigned char)p[1] == 0xB7) p += 2;
+        else if ((unsigned char)p[0] == 0xE2 && (unsigned char)p[1] == 0x80 && (unsigned char)p[2] == 0xA2) p += 3;
+        else break;
+    }
     *updated = strcasestr(p, "updat") != NULL || strcasestr(p, "modif") != NULL || strcasestr(p, "revised") != NULL;
     if (*updated && strcasestr(p, "last ")) *updated = 2;
     int64_t v = date_from_text(p);
     if (!v) v = numeric_date(p);
     /* "Last Updated: 2025-02-22", "Posted by X on May 5, 2025": retry from
-     * each of the first word starts (bounded: short text, few tries) */
-    for (int tries = 0; !v && *p && tries < 8; tries++) {
-        while (*p && *p != ' ') p++;
-        while (*p == ' ') p++;
-        if (*p) v = date_from_text(p);
+     * each of the first word starts (bounded: short text, few tries); then
+     * once more with whatever follows the year cut ("Dec 20, 2025 at 3:00
+     * am ·", "December 19, 2025 @08:00PM") */
+    char *start = p;
+    for (int pass = 0; !v && pass < 2; pass++) {
+        p = start;
+        if (pass == 1) {
+            char *y = NULL;
+            for (char *q = p; q[0] && q[1] && q[2] && q[3] && !y; q++)
+                if (((q[0] == '1' && q[1] == '9') || (q[0] == '2' && q[1] == '0')) && isdigit((unsigned char)q[2]) &&
+                    isdigit((unsigned char)q[3]) && (q == p || !isdigit((unsigned char)q[-1])) && !isdigit((unsigned char)q[4]))
+                    y = q;
+            if (!y || !y[4]) break;
+            y[4] = 0;
+            v = date_from_text(p);
+        }
+        for (int tries = 0; !v && *p && tries < 8; tries++) {
+            while (*p && *p != ' ') p++;
+            while (*p == ' ') p++;
+            if (*p) v = date_from_text(p);
+        }
     }
     return v;
 }
@@ -808,6 +943,7 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
     /* visible dates are placed relative to the first h1, in non-blank text nodes */
     long ntext = 0, h1_at = -1, vis_before_at = -1000, upd_label_at = -1000;
     int vis_before_upd = 0, vis_after_upd = 0, upd_label_last = 0;
+    char *late_author = NULL, *copy_author = NULL;
     char *tw_author = NULL, *text_author = NULL, tw_author_slot = 0, *meta_image = NULL, *ld_image_url = NULL;
     int kw_from_ld = 0;
     char *h1s[8] = {0};   /* h1s[0] unused: the first h1 is m->h1 */
@@ -815,7 +951,14 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
     /* every visible date around the headline, to recognise the structured one among them */
     int64_t vis_all[16];
     long vis_all_at[16];
+    int vis_all_upd[16];
     int nvis_all = 0;
+    /* with nothing else: a labelled date anywhere ("Posted on ...", "Last
+     * updated: ..."), or the date right after a byline far from the headline */
+    int64_t late_date = 0;
+    long vis_after_at = -1000;
+    int time_dt_marked = 0;   /* time_dt carries the pubdate attribute */
+    long date_label_at = -1000;
 
     const char *lang = ph_attr(root, "lang");
     if (!lang) lang = ph_attr(root, "xml:lang");
@@ -832,9 +975,17 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
                     size_t tl = strlen(tx);
                     int upd = 0;
                     int64_t v = tl <= 90 && (h1_at < 0 || ntext - h1_at <= 40) ? visible_date(tx, tl, &upd) : 0;
-                    if (v && nvis_all < 16) { vis_all[nvis_all] = v; vis_all_at[nvis_all++] = ntext; }
-                    if (v && vis_after) v = 0;   /* the first one after the h1 is the one shown with it */
                     if (!upd && ntext - upd_label_at <= 2) upd = upd_label_last ? 2 : 1;
+                    if (v && nvis_all < 16) { vis_all[nvis_all] = v; vis_all_upd[nvis_all] = upd; vis_all_at[nvis_all++] = ntext; }
+                    if (v && vis_after) v = 0;   /* the first one after the h1 is the one shown with it */
+                    if (!late_date && !v && tl <= 90 && h1_at >= 0 && ntext - h1_at > 40) {
+                        int lu = 0;
+                        int64_t lv = visible_date(tx, tl, &lu);
+                        if (lv && (lu || ntext - date_label_at <= 2 || ntext - by_label_at <= 3 || ntext - upd_label_at <= 2 ||
+                                   strcasestr(tx, "posted") || strcasestr(tx, "published")))
+                            late_date = lv;
+                    }
+                    if (tl < 24 && (strcasestr(tx, "posted") || strcasestr(tx, "published"))) date_label_at = ntext;
                     /* a visible byline near the headline: "By X", or a "Written by" label and X next */
                     if (!text_author && tl < 24 && author_label(tx)) {
                         by_label_at = ntext;
@@ -854,8 +1005,13 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
                         }
                         strict_names = 0;
                     }
+                    /* fallbacks for pages without a byline near the headline: an
+                     * author box's "written by X" sentence, a personal site's © line */
+                    if (!late_author && tl < 200 && strcasestr(tx, "written by ") && !in_menu(n)) late_author = written_by(tx);
+                    if (!copy_author && tl < 120 && (strstr(tx, "\xC2\xA9") || strcasestr(tx, "copyright")))
+                        copy_author = copyright_person(tx);
                     if (v && h1_at < 0) { vis_before = v; vis_before_at = ntext; vis_before_upd = upd; }
-                    else if (v) { vis_after = v; vis_after_upd = upd; }
+                    else if (v) { vis_after = v; vis_after_upd = upd; vis_after_at = ntext; }
                     else if (tl < 40 && (strcasestr(tx, "updated") || strcasestr(tx, "modified"))) {
                         upd_label_at = ntext;
                         upd_label_last = strcasestr(tx, "last ") != NULL;
@@ -958,7 +1114,30 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
             skip = 1;
         } else if (strcmp(name, "time") == 0) {
             const char *dt = ph_attr(n, "datetime");
-            if (dt && (!time_dt || ph_attr(n, "pubdate"))) { free(time_dt); time_dt = nm_strdup(dt); }
+            if (dt && (!time_dt || ph_attr(n, "pubdate"))) {
+                free(time_dt);
+                time_dt = nm_strdup(dt);
+                time_dt_marked = ph_attr(n, "pubdate") != NULL;
+            }
+            /* the first <time> after the headline is the date shown with it; its
+             * machine-readable datetime beats its text ("03/01/2017" is ambiguous) */
+            parse_stamp_t ts;
+            if (dt && !vis_after && h1_at >= 0 && ntext - h1_at <= 40 && isdigit((unsigned char)dt[0]) &&
+                isdigit((unsigned char)dt[1]) && isdigit((unsigned char)dt[2]) && isdigit((unsigned char)dt[3]) &&
+                dt[4] == '-' && stamp_parse(dt, &ts) == 0) {   /* ISO only: "02-12-2025" is ambiguous */
+                vis_after = local_day(&ts) * 86400;
+                vis_after_at = ntext + 1;
+                if (!time_dt_marked) { free(time_dt); time_dt = nm_strdup(dt); }   /* not a sidebar's earlier one */
+                vis_after_upd = ntext - upd_label_at <= 2 ? (upd_label_last ? 2 : 1) : 0;
+                /* the label inside it ("<time>Last Updated: Dec 17, 2025</time>") or on it */
+                char *tt = ph_text(n, 120);
+                const char *ip = ph_attr(n, "itemprop"), *tc = ph_attr(n, "class");
+                if ((tt && (strcasestr(tt, "updat") || strcasestr(tt, "modif") || strcasestr(tt, "revised"))) ||
+                    (ip && strcasestr(ip, "modified")) || (tc && (strcasestr(tc, "updated") || strcasestr(tc, "modified"))))
+                    vis_after_upd = tt && strcasestr(tt, "last ") ? 2 : 1;
+                free(tt);
+                if (nvis_all < 16) { vis_all[nvis_all] = vis_after; vis_all_upd[nvis_all] = vis_after_upd; vis_all_at[nvis_all++] = ntext + 1; }
+            }
         } else if (strcmp(name, "h1") == 0 && h1_is_logo(n)) {
             if (h1_at < 0) h1_at = ntext;   /* still where the page's header is */
             skip = 1;
@@ -973,7 +1152,7 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
             dom_date = date_from_text(t);
             free(t);
         }
-        if (!dom_author && n->type == XML_ELEMENT_NODE && !skip && looks_like_author_el(n)) {
+        if (!dom_author && n->type == XML_ELEMENT_NODE && !skip && looks_like_author_el(n) && !byline_container(n)) {
             dom_author = author_from_el(n);
         }
         n = ph_next(n, root, skip);
@@ -1076,6 +1255,27 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
         if (names) { free(m->byline); m->byline = full; break; }
         free(full);
     }
+    /* a one-word byline ("NB", a login, a section word) while another
+     * source names a person in full: that one */
+    for (int k = 0; k < 4 && m->byline && !strchr(m->byline, ' '); k++) {
+        const char *src = k == 0 ? text_author : k == 1 ? dom_author : k == 2 ? tw_author : meta_author;
+        if (!src || !strchr(src, ' ') || (site && ci_eq(src, site))) continue;
+        char *full = clean_author(nm_strdup(src));
+        if (full && person_like(full, strlen(full))) { free(m->byline); m->byline = full; break; }
+        free(full);
+    }
+    /* "Jane Doe and John Roe, The Daily Planet": the publication named
+     * among the authors of a syndicated piece is not one of them */
+    for (int k = 0; k < 2 && m->byline; k++) {
+        const char *pub_name = k == 0 ? og_site : ld_site;
+        size_t bl = strlen(m->byline), sl = pub_name ? strlen(pub_name) : 0;
+        if (sl && bl > sl + 2 && strcasecmp(m->byline + bl - sl, pub_name) == 0 && m->byline[bl - sl - 2] == ',' &&
+            m->byline[bl - sl - 1] == ' ')
+            m->byline[bl - sl - 2] = 0;
+    }
+    /* nothing near the headline: an author box's "written by", a personal site's © holder */
+    if (!m->byline && late_author) { m->byline = late_author; late_author = NULL; }
+    if (!m->byline && copy_author) { m->byline = copy_author; copy_author = NULL; }
     if (!m->language) m->language = ld_lang ? nm_strdup(ld_lang) : meta_lang ? nm_strdup(meta_lang) : NULL;
     if (m->language) for (char *p = m->language; *p; p++) if (*p == '_') *p = '-';
     /* Dates: the structured published date, unless the page shows readers
@@ -1087,6 +1287,32 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
     parse_stamp_t mod = ld_mod.t ? ld_mod : meta_mod;
     int64_t vis = vis_after ? vis_after : (h1_at >= 0 && h1_at - vis_before_at <= 15 ? vis_before : 0);
     int vis_upd = vis_after ? vis_after_upd : vis_before_upd;
+    long vis_at = vis_after ? vis_after_at : vis_before_at;
+    /* "December 22, 2022 | Updated: January 2, 2026": the shown date
+     * labelled as an update has the publication date beside it */
+    for (int k = 0; k < nvis_all && vis && vis_upd; k++)
+        if (!vis_all_upd[k] && vis_all_at[k] != vis_at && labs(vis_all_at[k] - vis_at) <= 3) {
+            vis = vis_all[k];
+            vis_upd = 0;
+        }
+    /* the shown date in a run of three or more different days, each a few
+     * texts from the next: a list of posts (sidebar, "recent articles"),
+     * not the article's own date line */
+    if (vis && pub.t && h1_at >= 0) {
+        int at = -1;
+        for (int k = 0; k < nvis_all && at < 0; k++) if (vis_all_at[k] == vis_at) at = k;
+        int lo = at, hi = at;
+        while (lo > 0 && vis_all_at[lo] - vis_all_at[lo - 1] <= 10) lo--;
+        while (hi >= 0 && hi + 1 < nvis_all && vis_all_at[hi + 1] - vis_all_at[hi] <= 10) hi++;
+        int64_t days[3];
+        int nd = 0;
+        for (int k = lo; at >= 0 && k <= hi && nd < 3; k++) {
+            int dup = 0;
+            for (int j = 0; j < nd; j++) dup |= days[j] == vis_all[k] / 86400;
+            if (!dup) days[nd++] = vis_all[k] / 86400;
+        }
+        if (nd >= 3) vis = 0;
+    }
     parse_stamp_t vst = {vis, 0, 0};
     /* "(Last) updated <date>" next to the headline: published_at stays the
      * first publication (modified_at has the update) */
@@ -1095,7 +1321,10 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
     int pub_shown = 0;
     for (int k = 0; k < nvis_all && pub.t && h1_at >= 0 && !pub_shown; k++) {
         parse_stamp_t vk = {vis_all[k], 0, 0};
-        pub_shown = vis_all_at[k] >= h1_at - 15 && vis_all_at[k] <= h1_at + 40 && local_day(&pub) == local_day(&vk);
+        /* (not when the page labels that day as an update: then the
+         * structured "published" date is really the last edit) */
+        pub_shown = vis_all_at[k] >= h1_at - 15 && vis_all_at[k] <= h1_at + 40 && local_day(&pub) == local_day(&vk) &&
+                    !vis_all_upd[k];
     }
     if (pub_shown) m->published = pub;
     else if (vis && vis_upd && pub.t) m->published = pub;
@@ -1108,6 +1337,7 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
     else m->published.t = date_from_url(url);
     /* nothing declared: the first date shown in the page's header area */
     if (!m->published.t && nvis_all) m->published.t = vis_all[0];
+    if (!m->published.t) m->published.t = late_date;
     m->modified = mod;
 
     const char *img = meta_image ? meta_image : ld_image_url;
@@ -1127,6 +1357,7 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
     free(og_title); free(tw_title); free(html_title); free(ld_headline); free(ld_author);
     free(ld_org_author); free(meta_author); free(dom_author); free(og_url); free(og_site); free(ld_site);
     free(ld_lang); free(meta_lang); free(time_dt); free(tw_author); free(text_author);
+    free(late_author); free(copy_author);
     free(meta_image); free(ld_image_url);
 }
 

@@ -618,9 +618,165 @@ static void test_titles_dates(void)
     parse_article_destroy(&a);
 }
 
+/* Date rules of the fourth extraction round. */
+static void test_round4_dates(void)
+{
+    /* a date line with a time glued after the year ("@08:00PM", "at 3:00 am ·") */
+    parse_article_t *a = ex3("", "<h1>Budget Vote Ends in Compromise</h1><p>Posted by beauhd on Friday December 19, 2025 @08:00PM</p>");
+    if (a) CHECK_INT(a->published_at / 86400, 1766102400 / 86400);
+    parse_article_destroy(&a);
+    a = ex3("", "<h1>Budget Vote Ends in Compromise</h1><span>by Amanda</span><span>\xC2\xB7 Dec 20, 2025 at 3:00 am \xC2\xB7</span>");
+    if (a) CHECK_INT(a->published_at / 86400, 1766188800 / 86400);
+    parse_article_destroy(&a);
+    /* nothing declared, nothing near the headline: a labelled date further down */
+    nm_buf_t b;
+    nm_buf_init(&b, 0);
+    nm_buf_puts(&b, "<h1>Budget Vote Ends in Compromise</h1>");
+    for (int i = 0; i < 45; i++) nm_buf_printf(&b, "<p>Line %d of the council minutes.</p>", i);
+    nm_buf_puts(&b, "<p>A reader's note from 2019.</p><p>Last updated: November 13, 2025</p>");
+    a = ex3("", b.data);
+    if (a) CHECK_INT(a->published_at / 86400, 1762992000 / 86400);
+    parse_article_destroy(&a);
+    nm_buf_free(&b);
+    /* the <time> under the headline: its datetime beats its ambiguous text
+     * and a sidebar's earlier <time> */
+    a = ex3("", "<aside><time datetime=\"2025-01-31\">Jan 31</time></aside><h1>Budget Vote Ends in Compromise</h1>"
+                "<time datetime=\"2017-03-01T12:00:00Z\">03/01/2017</time>");
+    if (a) CHECK_INT(a->published_at / 86400, 1488369600 / 86400);
+    parse_article_destroy(&a);
+    /* "<time>Last Updated: ...</time>": an update, the publication date stays */
+    a = ex3("<meta property=\"article:published_time\" content=\"2020-05-13T20:03:25+00:00\">"
+            "<meta property=\"article:modified_time\" content=\"2025-01-02T15:06:08+00:00\">",
+            "<h1>Budget Vote Ends in Compromise</h1><time datetime=\"2025-01-02\">Last Updated: Jan 2, 2025</time>");
+    if (a) CHECK_INT(a->published_at / 86400, 1589400205 / 86400);
+    parse_article_destroy(&a);
+    /* a date labelled as an update beside a plain one: the plain one */
+    a = ex3("", "<span>December 22, 2022</span><span>Updated: January 2, 2026</span><h1>Budget Vote Ends in Compromise</h1>");
+    if (a) CHECK_INT(a->published_at / 86400, 1671667200 / 86400);
+    parse_article_destroy(&a);
+    /* a run of different days under the headline is a list of posts: the declared date */
+    a = ex3("<meta property=\"article:published_time\" content=\"2017-04-21T20:40:00+00:00\">",
+            "<h1>Budget Vote Ends in Compromise</h1><ul><li>March 29, 2025</li><li>March 27, 2025</li>"
+            "<li>March 24, 2025</li><li>March 22, 2025</li></ul>");
+    if (a) CHECK_INT(a->published_at / 86400, 1492807200 / 86400);
+    parse_article_destroy(&a);
+    /* the declared "published" day shown labelled "Updated": the shown publication date */
+    a = ex3("<meta property=\"article:published_time\" content=\"2025-08-21T10:00:00+00:00\">",
+            "<h1>Budget Vote Ends in Compromise</h1><div>Published <span>Apr 26, 2023</span></div>"
+            "<div>Updated <span>Aug 21, 2025</span></div>");
+    if (a) CHECK_INT(a->published_at / 86400, 1682467200 / 86400);
+    parse_article_destroy(&a);
+}
+
+/* Author rules of the fourth extraction round. */
+static void test_round4_authors(void)
+{
+    /* a personal site names its author only in the copyright line */
+    parse_article_t *a = ex3("", "<h1>Budget Vote Ends in Compromise</h1><footer>&copy; 2025 Toby Hede. All rights reserved.</footer>");
+    if (a) CHECK_STR(a->byline, "Toby Hede");
+    parse_article_destroy(&a);
+    a = ex3("", "<h1>Budget Vote Ends in Compromise</h1><footer>\xC2\xA9 2019-2025 Diana Intelligence Corp, All rights reserved.</footer>");
+    if (a) CHECK(a->byline == NULL);
+    parse_article_destroy(&a);
+    a = ex3("", "<h1>Budget Vote Ends in Compromise</h1><footer>\xC2\xA9 2025 98 Buck Social</footer>");
+    if (a) CHECK(a->byline == NULL);
+    parse_article_destroy(&a);
+    /* an author box's sentence far below the headline */
+    nm_buf_t b;
+    nm_buf_init(&b, 0);
+    nm_buf_puts(&b, "<h1>Budget Vote Ends in Compromise</h1>");
+    for (int i = 0; i < 70; i++) nm_buf_printf(&b, "<p>Line %d of the council minutes.</p>", i);
+    nm_buf_puts(&b, "<div class=\"bio\">This post was written by Danielle Padula, Head of Marketing.</div>");
+    a = ex3("", b.data);
+    if (a) CHECK_STR(a->byline, "Danielle Padula");
+    parse_article_destroy(&a);
+    nm_buf_free(&b);
+    /* the name line of an author box; a page-wide flag class naming "author-name" is not one */
+    a = ex3("", "<div class=\"tweak-blog-item-show-author-name\"><h1>Budget Vote Ends in Compromise</h1>"
+                "<div class=\"elementor-author-box\"><h4 class=\"elementor-author-box__name\">Liz Kenny</h4>"
+                "<div class=\"elementor-author-box__bio\">Liz writes about consulting.</div></div></div>");
+    if (a) CHECK_STR(a->byline, "Liz Kenny");
+    parse_article_destroy(&a);
+    /* a one-word byline ("NB") and the full name in a "By" line: the full name */
+    a = ex3("", "<h1>Budget Vote Ends in Compromise</h1><span class=\"author\">NB</span><p>By Nicole Burke</p>");
+    if (a) CHECK_STR(a->byline, "Nicole Burke");
+    parse_article_destroy(&a);
+    /* the publication listed after the authors of a syndicated piece */
+    a = ex3("<script type=\"application/ld+json\">{\"@type\":\"NewsArticle\",\"author\":{\"@type\":\"Person\","
+            "\"name\":\"Jane Doe and John Roe, The Daily Planet\"},\"publisher\":{\"@type\":\"Organization\","
+            "\"name\":\"The Daily Planet\"}}</script>", "<h1>Budget Vote Ends in Compromise</h1>");
+    if (a) CHECK_STR(a->byline, "Jane Doe and John Roe");
+    parse_article_destroy(&a);
+}
+
+/* Content rules of the fourth extraction round. */
+static void test_round4_content(void)
+{
+    const char *para = "<p>The committee met on Tuesday to review the budget and agreed, after a long debate that ran "
+                       "past midnight, to fund the new library wing and to repair the old bridge.</p>";
+    /* React streaming: the hidden segment takes the placeholder's place, the fallback goes */
+    nm_buf_t b;
+    nm_buf_init(&b, 0);
+    nm_buf_printf(&b, "<html><body><main><article><h1>Budget Vote</h1>%s%s<!--$?--><template id=\"B:0\"></template>"
+                      "<div>Loading paragraph...</div><!--/$-->%s<template id=\"P:1\"></template></article></main>"
+                      "<div hidden id=\"S:0\"><p>Streamed words arrive after the shell, as the readers scroll "
+                      "down the page to the second half of the story.</p></div>"
+                      "<div hidden id=\"S:1\"><p>A nested segment finishes the report with the vote count.</p></div>"
+                      "<div hidden id=\"S:2\"><template id=\"B:2\"></template></div></body></html>",
+                  para, para, para);
+    char err[256] = "";
+    parse_article_t *a = parse_article(b.data, b.len, "https://news.example/a/1", NULL, NULL, err, sizeof err);
+    CHECK(a != NULL);
+    if (a) {
+        CHECK(strstr(a->text, "Streamed words arrive") != NULL);
+        CHECK(strstr(a->text, "A nested segment") != NULL);
+        CHECK(strstr(a->text, "Loading paragraph") == NULL);
+        /* in reading order: the streamed paragraph before the last shell paragraph's successor */
+        CHECK(strstr(a->text, "Streamed words") < strstr(a->text, "A nested segment"));
+    }
+    parse_article_destroy(&a);
+    /* hostile React markup: a segment inside its own boundary's fallback, two
+     * segments holding each other's templates: no crash, no loop */
+    nm_buf_reset(&b);
+    nm_buf_printf(&b, "<html><body><article>%s%s<!--$?--><template id=\"B:0\"></template><div hidden id=\"S:0\">"
+                      "<p>x</p></div><!--/$--><div hidden id=\"S:3\"><template id=\"B:4\"></template></div>"
+                      "<div hidden id=\"S:4\"><template id=\"B:3\"></template></div>%s</article></body></html>",
+                  para, para, para);
+    a = parse_article(b.data, b.len, "https://news.example/a/1", NULL, NULL, err, sizeof err);
+    CHECK(a != NULL);
+    parse_article_destroy(&a);
+    /* a newsletter issue: the page's <article> inside "newsletter"-classed wrappers stays */
+    nm_buf_reset(&b);
+    nm_buf_puts(&b, "<html><body><nav>");
+    for (int i = 0; i < 20; i++)   /* more text outside the article than in it */
+        nm_buf_printf(&b, "<a href=\"/s/%d\">Section %d of the newsletter archive with its long descriptive menu label</a>", i, i);
+    nm_buf_puts(&b, "</nav><main><section class=\"section-hero cc-newsletter\"><article class=\"newsletter-content\">"
+                    "<div class=\"rich-text-newsletter-cms\">");
+    for (int i = 0; i < 8; i++) nm_buf_puts(&b, para);
+    nm_buf_puts(&b, "</div></article></section><section class=\"signup\"><p>Join 800,000 subscribers today.</p></section>"
+                    "<footer><p>Lots of footer text about the company and its many offices in many towns.</p></footer>"
+                    "</main></body></html>");
+    a = parse_article(b.data, b.len, "https://news.example/a/1", NULL, NULL, err, sizeof err);
+    CHECK(a != NULL);
+    if (a) CHECK(strstr(a->text, "fund the new library wing") != NULL);
+    parse_article_destroy(&a);
+    /* a highlighter's "comment" span inside code is code */
+    nm_buf_reset(&b);
+    nm_buf_printf(&b, "<html><body><article>%s%s<pre><code><span class=\"hljs-comment\"># stage every change</span>\n"
+                      "git add -A</code></pre>%s</article></body></html>", para, para, para);
+    a = parse_article(b.data, b.len, "https://news.example/a/1", NULL, NULL, err, sizeof err);
+    CHECK(a != NULL);
+    if (a) CHECK(strstr(a->text, "# stage every change") != NULL);
+    parse_article_destroy(&a);
+    nm_buf_free(&b);
+}
+
 int main(void)
 {
     test_titles_dates();
+    test_round4_dates();
+    test_round4_authors();
+    test_round4_content();
     test_realistic_page();
     test_windows_1252();
     test_gbk();
