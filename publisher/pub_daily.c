@@ -349,7 +349,8 @@ int pub_daily_parse_time(const char *s, int *hour, int *minute)
 
 #define SCHED_CHECK_MS 30000   /* how often "is the digest due?" is asked */
 #define SCHED_STORY_MS 500     /* story pass pace */
-#define SCHED_STORY_BATCH 20   /* articles per story pass in the loop */
+#define SCHED_STORY_BATCH 200  /* articles per story pass in the loop (pub_story batches them
+                                * into transactions of 100; ~0.3 ms of CPU each) */
 
 struct pub_daily_sched {
     const nm_config_t *cfg;

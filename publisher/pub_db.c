@@ -14,6 +14,7 @@
 #include "nm_url.h"
 #include "pub_feeds.h"
 #include "pub_migrations.h"
+#include "pub_story.h"
 
 /* Whole migration run is serialized across processes (publisher, standby,
  * `newsmill db migrate`) by this advisory lock key ("newsmill" in ASCII). */
@@ -25,6 +26,7 @@
 #define PUB_MAX_TOPICS 32
 #define PUB_REASON_CHARS 500      /* last_error is cut in SQL (by characters) */
 #define PUB_MAX_TS 253402300799LL /* 9999-12-31: anything later is garbage */
+#define PUB_PREP_MAX 32           /* prepared statements per connection (qp) */
 
 struct pub_db {
     char *conninfo;
@@ -34,7 +36,23 @@ struct pub_db {
     int backoff_ms;
     pub_db_stats_t stats;
     bool leader;              /* this session holds PUB_LEADER_LOCK */
+    void *ext;                /* pub_db_set_ext */
+    void (*ext_free)(void *);
+    /* statements prepared on this connection (qp): nm_pK runs prep_sql[K] */
+    const char *prep_key[PUB_PREP_MAX];
+    char *prep_sql[PUB_PREP_MAX];
+    int nprep;
 };
+
+void *pub_db_ext(pub_db_t *db) { return db->ext; }
+
+void pub_db_set_ext(pub_db_t *db, void *ext, void (*free_fn)(void *))
+{
+    if (db->ext && db->ext_free && db->ext != ext)
+        db->ext_free(db->ext);
+    db->ext = ext;
+    db->ext_free = free_fn;
+}
 
 void pub_policy_from_config(pub_policy_t *p, const nm_config_t *cfg)
 {
@@ -51,6 +69,8 @@ void pub_policy_from_config(pub_policy_t *p, const nm_config_t *cfg)
         p->feed_max_poll_seconds = p->feed_min_poll_seconds;
     p->jitter = true;
     p->unsafe_no_fencing = cfg->publisher.unsafe_disable_fencing;
+    p->story_window_days = cfg->digest.story_window_days;
+    p->story_max_hamming = cfg->digest.story_max_hamming;
 }
 
 int pub_backoff_seconds(const pub_policy_t *p, int attempt, int retry_after)
@@ -98,12 +118,20 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 static void quiet_notice(void *arg, const char *message) { (void)arg; (void)message; }
 
+static void prep_forget(pub_db_t *db)
+{
+    for (int k = 0; k < db->nprep; k++)
+        free(db->prep_sql[k]);
+    db->nprep = 0;
+}
+
 static int connect_now(pub_db_t *db, char *err, size_t errlen)
 {
     if (db->conn) {
         PQfinish(db->conn);
         db->conn = NULL;
     }
+    prep_forget(db);   /* prepared statements die with the session */
     db->leader = false;   /* session locks die with the session */
     db->conn = PQconnectdb(db->conninfo);
     if (!db->conn)
@@ -145,6 +173,8 @@ void pub_db_destroy(pub_db_t **db_p)
     pub_db_t *db = *db_p;
     if (db->conn)
         PQfinish(db->conn);
+    pub_db_set_ext(db, NULL, NULL);
+    prep_forget(db);
     free(db->conninfo);
     free(db);
     *db_p = NULL;
@@ -197,6 +227,69 @@ static PGresult *q(pub_db_t *db, const char *sql, int n, const char *const *para
         set_err(err, errlen, "%s", PQerrorMessage(db->conn));
     PQclear(r);
     return NULL;
+}
+
+/* q for the statements run for every result: prepared once per session
+ * (parsed and planned once, not on every call: bench/RESULTS.md, round 2).
+ * Keyed by the text, so any string is safe; the pointer is a fast path. */
+static PGresult *qp(pub_db_t *db, const char *sql, int n, const char *const *params,
+                    char *err, size_t errlen)
+{
+    if (!db->conn) {
+        set_err(err, errlen, "not connected to PostgreSQL");
+        return NULL;
+    }
+    int k = 0;
+    while (k < db->nprep && !(db->prep_key[k] == sql && strcmp(db->prep_sql[k], sql) == 0))
+        k++;
+    if (k == db->nprep)
+        for (k = 0; k < db->nprep && strcmp(db->prep_sql[k], sql) != 0; k++)
+            ;
+    char name[16];
+    if (k == db->nprep) {
+        if (k == PUB_PREP_MAX)
+            return q(db, sql, n, params, err, errlen);
+        snprintf(name, sizeof name, "nm_p%d", k);
+        PGresult *r = PQprepare(db->conn, name, sql, n, NULL);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            set_err(err, errlen, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+            PQclear(r);
+            return NULL;
+        }
+        PQclear(r);
+        db->prep_sql[k] = nm_strdup(sql);
+        db->nprep++;
+    }
+    db->prep_key[k] = sql;
+    snprintf(name, sizeof name, "nm_p%d", k);
+    PGresult *r = PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return r;
+    set_err(err, errlen, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+    if (err && !err[0])
+        set_err(err, errlen, "%s", PQerrorMessage(db->conn));
+    PQclear(r);
+    return NULL;
+}
+
+static int xp(pub_db_t *db, const char *sql, int n, const char *const *params, char *err, size_t errlen)
+{
+    PGresult *r = qp(db, sql, n, params, err, errlen);
+    if (!r)
+        return -1;
+    PQclear(r);
+    return 0;
+}
+
+PGresult *pub_db_query_prepared(pub_db_t *db, const char *sql, int n, const char *const *params,
+                                char *err, size_t errlen)
+{
+    if (pub_db_ensure(db) < 0) {
+        set_err(err, errlen, "not connected to PostgreSQL");
+        return NULL;
+    }
+    return qp(db, sql, n, params, err, errlen);
 }
 
 /* Statement whose result we do not need. */
@@ -395,7 +488,14 @@ typedef struct {
     int attempt, max_attempts;
     int64_t feed_id;
     char feed_id_s[24];
+    char *entry_title;   /* the feed entry's title ("" if none); freed by fenced_free */
 } fenced_job_t;
+
+static void fenced_free(fenced_job_t *job)
+{
+    free(job->entry_title);
+    job->entry_title = NULL;
+}
 
 /* BEGIN and lock the job if it is still leased under ref's token. Returns
  * PUB_DB_OK inside an open transaction, PUB_DB_STALE (rolled back, counted,
@@ -416,10 +516,10 @@ static int fence(pub_db_t *db, const Newsmill__JobRef *ref, const char *what, fe
     const char *p[2] = { job->id, ref->lease_token };
     if (begin(db, err, errlen) < 0)
         return PUB_DB_ERROR;
-    PGresult *r = q(db, db->policy.unsafe_no_fencing
-        ? "SELECT kind, attempt, max_attempts, coalesce(feed_id, 0) FROM jobs"
+    PGresult *r = qp(db, db->policy.unsafe_no_fencing
+        ? "SELECT kind, attempt, max_attempts, coalesce(feed_id, 0), coalesce(entry_title, '') FROM jobs"
           " WHERE id = $1::bigint AND $2::text IS NOT NULL FOR UPDATE"
-        : "SELECT kind, attempt, max_attempts, coalesce(feed_id, 0) FROM jobs"
+        : "SELECT kind, attempt, max_attempts, coalesce(feed_id, 0), coalesce(entry_title, '') FROM jobs"
           " WHERE id = $1::bigint AND lease_token::text = $2 AND state = 'leased' FOR UPDATE",
         2, p, err, errlen);
     if (!r) {
@@ -439,6 +539,7 @@ static int fence(pub_db_t *db, const Newsmill__JobRef *ref, const char *what, fe
     job->max_attempts = atoi(PQgetvalue(r, 0, 2));
     job->feed_id = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
     snprintf(job->feed_id_s, sizeof job->feed_id_s, "%" PRId64, job->feed_id);
+    job->entry_title = nm_strdup(PQgetvalue(r, 0, 4));
     PQclear(r);
     return PUB_DB_OK;
 }
@@ -482,9 +583,13 @@ static char *topics_json(Newsmill__Summary *s)
     return out;
 }
 
+/* story: assign a new article in this transaction (pub_story.h, "at write
+ * time"); *story_failed tells the caller that part failed (the transaction
+ * is then lost, and the caller stores the article again without it). */
 static int store_article(pub_db_t *db, const Newsmill__ArticleResult *res, const fenced_job_t *job,
-                         char *err, size_t errlen)
+                         bool story, bool *story_failed, char *err, size_t errlen)
 {
+    *story_failed = false;
     const Newsmill__Article *a = res->article;
     const char *url = nz(a->final_url) ? a->final_url : nz(a->url);
     char *canon = NULL;
@@ -502,21 +607,40 @@ static int store_article(pub_db_t *db, const Newsmill__ArticleResult *res, const
     const char *site = nz(a->site_name);
     if (!site)
         site = host = nm_url_host(canon);
-    char pub[24], fetched[24], words[16], idbuf[24];
+    char pub[24], fetched[24], words[16], idbuf[24], days[16];
     snprintf(words, sizeof words, "%d", a->word_count > 0 ? a->word_count : 0);
-    const char *p[11] = {
+    snprintf(days, sizeof days, "%d", db->policy.story_window_days > 0 ? db->policy.story_window_days : 3);
+    /* SimHash and key terms of the title the row gets: the article's, else
+     * the feed entry's (as the INSERT below chooses) */
+    pub_story_prep_t prep;
+    memset(&prep, 0, sizeof prep);
+    const char *title = nz(a->title) ? a->title : job->entry_title ? job->entry_title : "";
+    if (story)
+        pub_story_prepare(db, title, a->text ? a->text : "", &prep);
+    const char *p[15] = {
         canon, url, site, a->title ? a->title : "", a->byline ? a->byline : "",
         ts_param(a->published_at, pub, sizeof pub), a->language ? a->language : "",
         a->text ? a->text : "", words, ts_param(a->fetched_at, fetched, sizeof fetched), job->id,
+        story && prep.has_simhash ? prep.simhash_s : NULL, story ? prep.terms_json : NULL,
+        story ? "t" : "f", days,
     };
-    PGresult *r = q(db,
+    /* A new row with story = true is born assigned (story_hash =
+     * content_hash: the queue trigger of 006 does not fire) and gets its
+     * story below, in this transaction. A rewrite (conflict) keeps the
+     * story columns: if its text changed the trigger queues it for the
+     * pass, as before. The row's time and window bounds come back in
+     * microseconds (the window's clock, pub_story.c). */
+    PGresult *r = qp(db,
         "INSERT INTO articles (canonical_url, url, source_site, title, byline, published_at,"
-        "   language, text, word_count, content_hash, fetched_at, feed_id, job_id)"
+        "   language, text, word_count, content_hash, fetched_at, feed_id, job_id,"
+        "   simhash, story_terms, story_hash)"
         " SELECT $1, $2, $3, coalesce(nullif($4, ''), j.entry_title), nullif($5, ''),"
         "   coalesce(to_timestamp($6::double precision), j.entry_published), nullif($7, ''), $8,"
-        "   $9::int, encode(sha256(convert_to($8, 'UTF8')), 'hex'),"
-        "   coalesce(to_timestamp($10::double precision), now()), j.feed_id, j.id"
-        " FROM jobs j WHERE j.id = $11::bigint"
+        "   $9::int, h.hash, coalesce(to_timestamp($10::double precision), now()), j.feed_id, j.id,"
+        "   $12::bigint, CASE WHEN $14::bool THEN ARRAY(SELECT json_array_elements_text($13::json)) END,"
+        "   CASE WHEN $14::bool THEN h.hash END"
+        " FROM jobs j, (SELECT encode(sha256(convert_to($8, 'UTF8')), 'hex') AS hash) h"
+        " WHERE j.id = $11::bigint"
         " ON CONFLICT (canonical_url) DO UPDATE SET url = EXCLUDED.url,"
         "   source_site = EXCLUDED.source_site, title = coalesce(EXCLUDED.title, articles.title),"
         "   byline = EXCLUDED.byline, published_at = coalesce(EXCLUDED.published_at, articles.published_at),"
@@ -524,19 +648,41 @@ static int store_article(pub_db_t *db, const Newsmill__ArticleResult *res, const
         "   content_hash = EXCLUDED.content_hash, fetched_at = EXCLUDED.fetched_at,"
         "   feed_id = coalesce(EXCLUDED.feed_id, articles.feed_id), job_id = EXCLUDED.job_id,"
         "   writes = articles.writes + 1"
-        " RETURNING id",
-        11, p, err, errlen);
+        " RETURNING id, xmax = 0,"
+        "   (extract(epoch FROM coalesce(published_at, fetched_at)) * 1000000)::bigint,"
+        "   (extract(epoch FROM coalesce(published_at, fetched_at) - make_interval(days => $15::int)) * 1000000)::bigint,"
+        "   (extract(epoch FROM coalesce(published_at, fetched_at) + make_interval(days => $15::int)) * 1000000)::bigint,"
+        "   coalesce(published_at, fetched_at)::text, coalesce(title, '')",
+        15, p, err, errlen);
     free(canon);
     free(host);
-    if (!r)
+    if (!r) {
+        pub_story_prep_free(&prep);
         return -1;
+    }
     if (PQntuples(r) != 1) {
         PQclear(r);
+        pub_story_prep_free(&prep);
         set_err(err, errlen, "article was not stored");
         return -1;
     }
     snprintf(idbuf, sizeof idbuf, "%s", PQgetvalue(r, 0, 0));
+    if (story && strcmp(PQgetvalue(r, 0, 1), "t") == 0) {
+        int src = pub_story_assign_new(db, &(pub_story_opts_t){.window_days = db->policy.story_window_days,
+                                                               .max_hamming = db->policy.story_max_hamming},
+                                       &prep, strtoll(idbuf, NULL, 10), strtoll(PQgetvalue(r, 0, 2), NULL, 10),
+                                       strtoll(PQgetvalue(r, 0, 3), NULL, 10),
+                                       strtoll(PQgetvalue(r, 0, 4), NULL, 10), PQgetvalue(r, 0, 5),
+                                       PQgetvalue(r, 0, 6), err, errlen);
+        if (src < 0) {
+            *story_failed = true;
+            PQclear(r);
+            pub_story_prep_free(&prep);
+            return -1;
+        }
+    }
     PQclear(r);
+    pub_story_prep_free(&prep);
 
     for (size_t i = 0; i < res->n_summaries; i++) {
         Newsmill__Summary *s = res->summaries[i];
@@ -550,7 +696,7 @@ static int store_article(pub_db_t *db, const Newsmill__ArticleResult *res, const
             idbuf, nz(s->backend) ? s->backend : "unknown", lang, s->title ? s->title : "",
             s->summary ? s->summary : "", topics, tokens,
         };
-        int rc = x(db,
+        int rc = xp(db,
             "INSERT INTO summaries (article_id, backend, language, title, summary, topics, tokens_used)"
             " VALUES ($1::bigint, $2, $3, nullif($4, ''), $5,"
             "   ARRAY(SELECT json_array_elements_text($6::json)), $7::int)"
@@ -570,9 +716,9 @@ static int store_article(pub_db_t *db, const Newsmill__ArticleResult *res, const
         }
     }
     const char *jp[1] = { job->id };
-    return x(db, "UPDATE jobs SET state = 'done', finished_at = now(), updated_at = now(),"
-                 " last_error = NULL, lease_expires = NULL WHERE id = $1::bigint",
-             1, jp, err, errlen);
+    return xp(db, "UPDATE jobs SET state = 'done', finished_at = now(), updated_at = now(),"
+                  " last_error = NULL, lease_expires = NULL WHERE id = $1::bigint",
+              1, jp, err, errlen);
 }
 
 int pub_db_article_result(pub_db_t *db, const Newsmill__ArticleResult *res, char *err, size_t errlen)
@@ -591,12 +737,47 @@ int pub_db_article_result(pub_db_t *db, const Newsmill__ArticleResult *res, char
     }
     if (job.kind != PUB_JOB_ARTICLE) {
         rollback(db);
+        fenced_free(&job);
         set_err(err, errlen, "article result for a feed job");
         db->stats.errors++;
         return PUB_DB_ERROR;
     }
-    if (store_article(db, res, &job, err, errlen) < 0 || commit(db, err, errlen) < 0) {
+    /* the story lock first (passes take it first too), then the article */
+    bool story = pub_story_txn_lock(db, err, errlen) == 0, story_failed = false;
+    if (!story) {
+        /* no story_gen (schema being migrated?): store without the story */
+        rollback(db);
+        pub_story_txn_abort(db);
+        fenced_free(&job);
+        if ((rc = fence(db, res->ref, "article result", &job, err, errlen)) != PUB_DB_OK) {
+            if (rc == PUB_DB_ERROR)
+                db->stats.errors++;
+            return rc;
+        }
+    }
+    int st = store_article(db, res, &job, story, &story_failed, err, errlen);
+    if (st == 0)
+        st = story ? pub_story_txn_commit(db, err, errlen) : commit(db, err, errlen);
+    if (st < 0 && story_failed) {
+        /* the story part failed: the article must not wait for it */
+        nm_log_job(NM_LOG_WARNING, res->ref->job_id, "story at write time failed (left to the story pass): %s", err);
+        rollback(db);
+        pub_story_txn_abort(db);
+        fenced_free(&job);
+        if ((rc = fence(db, res->ref, "article result", &job, err, errlen)) != PUB_DB_OK) {
+            if (rc == PUB_DB_ERROR)
+                db->stats.errors++;
+            return rc;
+        }
+        story = false;
+        st = store_article(db, res, &job, false, &story_failed, err, errlen);
+        if (st == 0)
+            st = commit(db, err, errlen);
+    }
+    fenced_free(&job);
+    if (st < 0) {
         fail_job_after_error(db, res->ref, err);
+        pub_story_txn_abort(db);
         db->stats.errors++;
         return PUB_DB_ERROR;
     }
@@ -698,6 +879,7 @@ int pub_db_feed_result(pub_db_t *db, const Newsmill__FeedResult *res, char *err,
             db->stats.errors++;
         return rc;
     }
+    fenced_free(&job);   /* the entry title is for article results */
     if (job.kind != PUB_JOB_FEED || job.feed_id <= 0) {
         rollback(db);
         set_err(err, errlen, "feed result for a job that is not a feed poll");
@@ -739,6 +921,7 @@ int pub_db_outcome(pub_db_t *db, const Newsmill__Outcome *o, char *err, size_t e
             db->stats.errors++;
         return rc;
     }
+    fenced_free(&job);   /* the entry title is for article results */
     char reason[600];
     if (o->http_status > 0)
         snprintf(reason, sizeof reason, "%s: %s (HTTP %d)", nz(o->stage) ? o->stage : "unknown",

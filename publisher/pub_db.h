@@ -45,6 +45,10 @@ typedef struct {
     bool jitter;                 /* multiply delays by 0.5..1.5 (off in tests) */
     bool unsafe_no_fencing;      /* TEST ONLY: accept results whatever their lease
                                   * (the chaos test's negative control) */
+    /* Stories: a new article is assigned in the transaction that stores it
+     * (pub_story.h, "at write time"), with these digest.story_* settings. */
+    int story_window_days;
+    int story_max_hamming;
 } pub_policy_t;
 
 void pub_policy_from_config(pub_policy_t *p, const nm_config_t *cfg);
@@ -96,7 +100,9 @@ void pub_jobs_free(pub_job_t **jobs, size_t n);
 
 enum { PUB_DB_OK = 0, PUB_DB_STALE = 1, PUB_DB_ERROR = -1 };
 
-/* Store an article and its summaries, mark the job done.
+/* Store an article and its summaries, mark the job done; a new article is
+ * assigned to its story in the same transaction (if that part fails, the
+ * article is stored anyway and left to the story pass).
  * PUB_DB_OK, PUB_DB_STALE (nothing written) or PUB_DB_ERROR (reason in err;
  * also for malformed results, which are not stored). */
 int pub_db_article_result(pub_db_t *db, const Newsmill__ArticleResult *r, char *err, size_t errlen);
@@ -129,6 +135,18 @@ int pub_db_feed_remove(pub_db_t *db, const char *url_or_id, char *err, size_t er
  * with a one-line reason in err. */
 PGresult *pub_db_query(pub_db_t *db, const char *sql, int n, const char *const *params,
                        char *err, size_t errlen);
+
+/* pub_db_query for a statement run again and again: prepared once per
+ * session (parsed and planned once). */
+PGresult *pub_db_query_prepared(pub_db_t *db, const char *sql, int n, const char *const *params,
+                                char *err, size_t errlen);
+
+/* One slot per connection object for another publisher module's state
+ * (pub_story keeps its in-memory candidate window there): free_fn(ext) runs
+ * when the slot is replaced and in pub_db_destroy. One pub_db_t per thread,
+ * so the state needs no lock. */
+void *pub_db_ext(pub_db_t *db);
+void pub_db_set_ext(pub_db_t *db, void *ext, void (*free_fn)(void *));
 
 /* Counters since pub_db_new, for status lines and tests. */
 typedef struct {

@@ -13,20 +13,41 @@
  * stemmed; each CJK character a token). An article joins the story of its
  * best match (duplicates first), else starts a story of its own.
  *
- * When: pub_story_assign_pending is a pass over articles whose text has no
- * story yet (articles.story_hash differs from content_hash, so a
- * re-delivered article with new text is assigned again). The publisher runs
- * it every tick right after storing results (pub_daily_tick), and `newsmill
- * digest` runs it before building a day. A re-assigned article moves by
- * upsert (no DELETE: the writer role has none); a story it leaves empty
- * stays as a row without members, invisible in the views. Each article is one transaction
- * under a transaction advisory lock, so concurrent passes serialize and a
- * repeated or interrupted pass never assigns an article twice: idempotent
- * under at-least-once delivery. Work per article is bounded by
- * PUB_STORY_MAX_CANDIDATES. */
+ * When: a new article is assigned in the transaction that stores it
+ * (pub_db_article_result, "at write time" below), so it is never pending.
+ * pub_story_assign_pending is the pass over what is pending anyway:
+ * articles whose text has no story yet (articles.story_hash differs from
+ * content_hash: a re-delivered article with new text, rows written by an
+ * older version or by SQL, an assignment that failed); it finds them in
+ * story_queue (migrations/006_perf.sql) in article id order. The publisher
+ * runs it every tick (pub_daily_sched_tick), and `newsmill digest` runs it
+ * before building a day. A re-assigned article moves by upsert (no DELETE:
+ * the writer role has none); a story it leaves empty stays as a row without
+ * members, invisible in the views.
+ *
+ * Candidates: the assigned articles within window_days of the article,
+ * nearest in time first (ties by id), at most PUB_STORY_MAX_CANDIDATES.
+ * They come from an in-memory window kept per connection (pub_db_ext): the
+ * assigned articles of the time spans it has looked at, read from the
+ * database once per span (at most 50,000 articles, ~300 bytes each; a span
+ * with more is read from the database article by article, as before). The
+ * database stays the truth: every assignment transaction locks story_gen's
+ * row (migrations/007_story_window.sql) first, which serializes passes and
+ * writers across sessions, and a window whose generation is not the one
+ * its connection left at its own last commit is thrown away; triggers
+ * change the generation whenever something a window holds changes
+ * (another session's assignment, an article's time or title). The same
+ * articles in the same order give the same decisions with the window or
+ * without it (opts.no_window; tests/unit/test_pub_story_window.c).
+ *
+ * Transactions: a pass assigns up to 100 articles per transaction, locking
+ * them with SKIP LOCKED (a writer holding one queues it again when it
+ * commits); repeated or interrupted passes never assign an article twice:
+ * idempotent under at-least-once delivery. */
 #ifndef PUB_STORY_H
 #define PUB_STORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +62,8 @@ typedef struct {
     int max_hamming;         /* < 0: 3 */
     double min_similarity;   /* <= 0: 0.25 */
     double min_content;      /* <= 0: 0.20 */
+    bool no_window;          /* candidates from the database for every article
+                              * (tests: the window must give the same answers) */
 } pub_story_opts_t;
 
 /* ---- pure parts (tests, tuning) ---- */
@@ -66,9 +89,38 @@ double pub_terms_jaccard(const pub_terms_t *a, const pub_terms_t *b);
 
 /* ---- the pass ---- */
 
-/* Assign up to limit pending articles (oldest first) to stories. Returns
- * how many were assigned (0 when nothing is pending), or -1 with err. */
+/* Assign up to limit pending articles (in queue order: article id) to
+ * stories. Returns how many were assigned (0 when nothing is pending), or
+ * -1 with err. */
 int pub_story_assign_pending(pub_db_t *db, const pub_story_opts_t *opts, int limit, char *err,
                              size_t errlen);
+
+/* ---- assignment when an article is first written (pub_db) ----
+ *
+ * The writer assigns a new article in the transaction that stores it, so
+ * the article is never pending and the pass only sees rewritten texts and
+ * anything a failure left behind. The transaction: pub_story_txn_lock
+ * (serializes with passes, as a pass's transaction does), the INSERT with
+ * pub_story_prep_t's SimHash and key terms and story_hash = content_hash,
+ * pub_story_assign_new, then pub_story_txn_commit; pub_story_txn_abort
+ * after a rollback. Same decisions as the pass (it is the same code). */
+typedef struct {
+    uint64_t simhash;
+    bool has_simhash;          /* enough shingles (else simhash is NULL) */
+    char simhash_s[24];
+    pub_terms_t terms, title;  /* key terms; title terms */
+    char *terms_json;          /* JSON array of the key terms */
+} pub_story_prep_t;
+
+void pub_story_prepare(pub_db_t *db, const char *title, const char *text, pub_story_prep_t *p);
+void pub_story_prep_free(pub_story_prep_t *p);
+int pub_story_txn_lock(pub_db_t *db, char *err, size_t errlen);
+/* at, lo, hi: the article's time and window bounds in microseconds since
+ * 1970 as PostgreSQL computed them; when: its time as timestamptz text. */
+int pub_story_assign_new(pub_db_t *db, const pub_story_opts_t *opts, const pub_story_prep_t *p,
+                         int64_t id, int64_t at, int64_t lo, int64_t hi, const char *when,
+                         const char *title, char *err, size_t errlen);
+int pub_story_txn_commit(pub_db_t *db, char *err, size_t errlen);
+void pub_story_txn_abort(pub_db_t *db);
 
 #endif
