@@ -182,6 +182,37 @@ static int parse_iso(const char *p, int64_t *out)
     return fields_to_unix(&f, out);
 }
 
+/* All-digit day/month/year as CMSs write it into JSON-LD and meta tags
+ * ("13/11/2025 09:21:40", "25.06.2019", "7/30/2024 4:05 PM" is not taken:
+ * the time must be 24-hour as ISO writes it). Only when the order is
+ * certain: one of the first two numbers above 12. "03/04/2025" stays
+ * unparsed rather than guessed. The rest (time, zone) is read as ISO. */
+static int parse_dmy(const char *p, int64_t *out)
+{
+    int a, b, y;
+    if (read_num(&p, 2, &a) < 1)
+        return -1;
+    char sep = *p;
+    if (sep != '/' && sep != '.')
+        return -1;
+    p++;
+    if (read_num(&p, 2, &b) < 1 || *p != sep)
+        return -1;
+    p++;
+    if (read_num(&p, 4, &y) != 4 || isdigit((unsigned char)*p))
+        return -1;
+    if ((a > 12) == (b > 12))
+        return -1;   /* ambiguous, or no date */
+    int day = a > 12 ? a : b, month = a > 12 ? b : a;
+    if (*p == '.' && p[1] == 0)
+        p++;   /* "25.06.2019." ends a sentence */
+    char buf[128];
+    if (strlen(p) > 80)
+        return -1;
+    snprintf(buf, sizeof buf, "%04d-%02d-%02d%s", y, month, day, p);
+    return parse_iso(buf, out);
+}
+
 static const char *const month_names[12] = {
     "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december"};
@@ -455,6 +486,10 @@ int parse_date(const char *s, int64_t *out)
     int64_t t;
     if (isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[2]) &&
         isdigit((unsigned char)s[3]) && parse_iso(s, &t) == 0) {
+        *out = t;
+        return 0;
+    }
+    if (isdigit((unsigned char)s[0]) && parse_dmy(s, &t) == 0) {
         *out = t;
         return 0;
     }

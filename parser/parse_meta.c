@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "nm_buf.h"
 #include "nm_url.h"
@@ -870,10 +871,26 @@ static int64_t numeric_date(const char *t)
     return parse_date(buf, &v) == 0 ? v : 0;
 }
 
-/* A short visible text that is a date, maybe with a label ("Published on",
- * "Last updated:", "- "): its day, or 0. Cheap rejection first: a year. */
-static int64_t visible_date(const char *s, size_t len, int *updated)
+/* The day of t with day and month exchanged (t a day start, UTC), or -1
+ * when that is no date (day > 12). */
+static int64_t swapped_day(int64_t t)
 {
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || tm.tm_mday > 12) return -1;
+    char buf[40];
+    snprintf(buf, sizeof buf, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mday, tm.tm_mon + 1);
+    int64_t v;
+    return parse_date(buf, &v) == 0 ? v / 86400 : -1;
+}
+
+/* A short visible text that is a date, maybe with a label ("Published on",
+ * "Last updated:", "- "): its day, or 0. Cheap rejection first: a year.
+ * *numeric is set when the day came from an all-digit form whose day and
+ * month could be the other way round ("09.10.2024" on a US site). */
+static int64_t visible_date(const char *s, size_t len, int *updated, int *numeric)
+{
+    *numeric = 0;
     if (len > 90) return 0;
     int year = 0;
     for (size_t i = 0; i + 3 < len; i++)
@@ -896,7 +913,7 @@ static int64_t visible_date(const char *s, size_t len, int *updated)
     *updated = strcasestr(p, "updat") != NULL || strcasestr(p, "modif") != NULL || strcasestr(p, "revised") != NULL;
     if (*updated && strcasestr(p, "last ")) *updated = 2;
     int64_t v = date_from_text(p);
-    if (!v) v = numeric_date(p);
+    if (!v && (v = numeric_date(p)) != 0) *numeric = 1;
     /* "Last Updated: 2025-02-22", "Posted by X on May 5, 2025": retry from
      * each of the first word starts (bounded: short text, few tries); then
      * once more with whatever follows the year cut ("Dec 20, 2025 at 3:00
@@ -925,8 +942,8 @@ static int64_t visible_date(const char *s, size_t len, int *updated)
 
 int64_t ph_date_line(const char *s)
 {
-    int upd;
-    return s ? visible_date(s, strlen(s), &upd) : 0;
+    int upd, num;
+    return s ? visible_date(s, strlen(s), &upd, &num) : 0;
 }
 
 void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
@@ -951,11 +968,16 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
     /* every visible date around the headline, to recognise the structured one among them */
     int64_t vis_all[16];
     long vis_all_at[16];
-    int vis_all_upd[16];
+    int vis_all_upd[16], vis_all_num[16];
     int nvis_all = 0;
     /* with nothing else: a labelled date anywhere ("Posted on ...", "Last
      * updated: ..."), or the date right after a byline far from the headline */
     int64_t late_date = 0;
+    /* "This article was originally published on 26 Sep 2019 ...": the page's
+     * own statement of the first publication (the date in the same text or
+     * the next one), for pages that declare no date */
+    int64_t orig_date = 0;
+    long orig_label_at = -1000;
     long vis_after_at = -1000;
     int time_dt_marked = 0;   /* time_dt carries the pubdate attribute */
     long date_label_at = -1000;
@@ -973,19 +995,42 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
                 if (*tx) {
                     ntext++;
                     size_t tl = strlen(tx);
-                    int upd = 0;
-                    int64_t v = tl <= 90 && (h1_at < 0 || ntext - h1_at <= 40) ? visible_date(tx, tl, &upd) : 0;
+                    int upd = 0, num = 0;
+                    int64_t v = tl <= 90 && (h1_at < 0 || ntext - h1_at <= 40) ? visible_date(tx, tl, &upd, &num) : 0;
                     if (!upd && ntext - upd_label_at <= 2) upd = upd_label_last ? 2 : 1;
-                    if (v && nvis_all < 16) { vis_all[nvis_all] = v; vis_all_upd[nvis_all] = upd; vis_all_at[nvis_all++] = ntext; }
+                    if (v && nvis_all < 16) {
+                        vis_all[nvis_all] = v; vis_all_upd[nvis_all] = upd; vis_all_num[nvis_all] = num;
+                        vis_all_at[nvis_all++] = ntext;
+                    }
                     if (v && vis_after) v = 0;   /* the first one after the h1 is the one shown with it */
                     if (!late_date && !v && tl <= 90 && h1_at >= 0 && ntext - h1_at > 40) {
-                        int lu = 0;
-                        int64_t lv = visible_date(tx, tl, &lu);
+                        int lu = 0, ln = 0;
+                        int64_t lv = visible_date(tx, tl, &lu, &ln);
                         if (lv && (lu || ntext - date_label_at <= 2 || ntext - by_label_at <= 3 || ntext - upd_label_at <= 2 ||
                                    strcasestr(tx, "posted") || strcasestr(tx, "published")))
                             late_date = lv;
                     }
                     if (tl < 24 && (strcasestr(tx, "posted") || strcasestr(tx, "published"))) date_label_at = ntext;
+                    if (!orig_date && tl < 400) {
+                        const char *op = strcasestr(tx, "originally published");
+                        if (!op) op = strcasestr(tx, "originally posted");
+                        int ou = 0, on = 0;
+                        if (op) {
+                            op += strcspn(op, " ") + 1;
+                            op += strcspn(op, " ");   /* past "published"/"posted" */
+                            /* up to the first year: "... on June 21, 2017 and updated on ..." */
+                            size_t ol = 0;
+                            while (op[ol] && ol < 76 && !(ol >= 4 && (op[ol - 4] == '1' || op[ol - 4] == '2') &&
+                                                          isdigit((unsigned char)op[ol - 3]) && isdigit((unsigned char)op[ol - 2]) &&
+                                                          isdigit((unsigned char)op[ol - 1]) && !isdigit((unsigned char)op[ol]) &&
+                                                          !isdigit((unsigned char)op[ol - 5])))
+                                ol++;
+                            orig_date = visible_date(op, ol, &ou, &on);
+                            if (!orig_date) orig_label_at = ntext;
+                        } else if (ntext - orig_label_at == 1) {
+                            orig_date = visible_date(tx, tl < 80 ? tl : 80, &ou, &on);
+                        }
+                    }
                     /* a visible byline near the headline: "By X", or a "Written by" label and X next */
                     if (!text_author && tl < 24 && author_label(tx)) {
                         by_label_at = ntext;
@@ -1022,6 +1067,7 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
             continue;
         }
         const char *name = (const char *)n->name;
+        const char *ld_src = NULL;   /* a JSON-LD document to read */
         if (strcmp(name, "meta") == 0) {
             const char *key = ph_attr(n, "property");
             if (!key) key = ph_attr(n, "name");
@@ -1029,7 +1075,10 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
             if (!key) key = ph_attr(n, "http-equiv");
             const char *content = ph_attr(n, "content");
             if (!content) content = ph_attr(n, "datetime");
-            if (key && content && *content) {
+            size_t kl = key ? strlen(key) : 0;
+            if (key && content && *content && kl >= 7 && strcasecmp(key + kl - 7, "ld+json") == 0) {
+                ld_src = content;   /* Remix-style <meta name="script:ld+json" content="{...}"> */
+            } else if (key && content && *content) {
                 if (strcasecmp(key, "og:title") == 0) set_once(&og_title, content);
                 else if (strcasecmp(key, "twitter:title") == 0) set_once(&tw_title, content);
                 else if (strcasecmp(key, "og:site_name") == 0) set_once(&og_site, content);
@@ -1078,38 +1127,8 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
         } else if (strcmp(name, "script") == 0) {
             const char *type = ph_attr(n, "type");
             skip = 1;
-            if (type && strcasecmp(type, "application/ld+json") == 0 && nld++ < LD_MAX_SCRIPTS && n->children &&
-                n->children->content) {
-                const char *src = (const char *)n->children->content;
-                size_t sl = strlen(src);
-                json_error_t je;
-                json_t *j = sl < LD_MAX_BYTES ? json_loadb(src, sl, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je) : NULL;
-                json_t *art = NULL;
-                int rank = 0;
-                ld_find(j, 0, &art, &rank);
-                if (art) {
-                    if (!ld_headline) set_once(&ld_headline, ld_str(art, "headline"));
-                    if (!ld_headline && rank >= 2) set_once(&ld_headline, ld_str(art, "name"));
-                    ld_doc = j;
-                    if (!ld_author) ld_author = ld_names(json_object_get(art, "author"), 0);
-                    if (!ld_author) ld_author = ld_names(json_object_get(art, "creator"), 0);
-                    if (!ld_org_author) ld_org_author = ld_names(json_object_get(art, "author"), 1);
-                    ld_doc = NULL;
-                    const char *d = ld_str(art, "datePublished");
-                    if (!d) d = ld_str(art, "dateCreated");
-                    if (!ld_date.t && d) stamp_parse(d, &ld_date);
-                    if (!ld_mod.t) stamp_parse(ld_str(art, "dateModified"), &ld_mod);
-                    json_t *pub = json_object_get(art, "publisher");
-                    if (!ld_site && json_is_object(pub)) set_once(&ld_site, ld_str(pub, "name"));
-                    set_once(&ld_lang, ld_str(art, "inLanguage"));
-                    if (!ld_image_url) set_once(&ld_image_url, ld_image(json_object_get(art, "image")));
-                    if (!m->section) set_once(&m->section, ld_str(art, "articleSection"));
-                    if (!m->ntags && json_object_get(art, "keywords")) { ld_tags(m, json_object_get(art, "keywords")); kw_from_ld = m->ntags > 0; }
-                    const char *body = ld_str(art, "articleBody");
-                    if (body && rank >= 2 && !m->body) m->body = nm_strdup(body);
-                }
-                json_decref(j);
-            }
+            if (type && strcasecmp(type, "application/ld+json") == 0 && n->children && n->children->content)
+                ld_src = (const char *)n->children->content;
         } else if (strcmp(name, "style") == 0) {
             skip = 1;
         } else if (strcmp(name, "time") == 0) {
@@ -1136,7 +1155,10 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
                     (ip && strcasestr(ip, "modified")) || (tc && (strcasestr(tc, "updated") || strcasestr(tc, "modified"))))
                     vis_after_upd = tt && strcasestr(tt, "last ") ? 2 : 1;
                 free(tt);
-                if (nvis_all < 16) { vis_all[nvis_all] = vis_after; vis_all_upd[nvis_all] = vis_after_upd; vis_all_at[nvis_all++] = ntext + 1; }
+                if (nvis_all < 16) {
+                    vis_all[nvis_all] = vis_after; vis_all_upd[nvis_all] = vis_after_upd; vis_all_num[nvis_all] = 0;
+                    vis_all_at[nvis_all++] = ntext + 1;
+                }
             }
         } else if (strcmp(name, "h1") == 0 && h1_is_logo(n)) {
             if (h1_at < 0) h1_at = ntext;   /* still where the page's header is */
@@ -1151,6 +1173,37 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
             char *t = ph_text(n, 200);
             dom_date = date_from_text(t);
             free(t);
+        }
+        if (ld_src && nld++ < LD_MAX_SCRIPTS) {
+            const char *src = ld_src;
+            size_t sl = strlen(src);
+            json_error_t je;
+            json_t *j = sl < LD_MAX_BYTES ? json_loadb(src, sl, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je) : NULL;
+            json_t *art = NULL;
+            int rank = 0;
+            ld_find(j, 0, &art, &rank);
+            if (art) {
+                if (!ld_headline) set_once(&ld_headline, ld_str(art, "headline"));
+                if (!ld_headline && rank >= 2) set_once(&ld_headline, ld_str(art, "name"));
+                ld_doc = j;
+                if (!ld_author) ld_author = ld_names(json_object_get(art, "author"), 0);
+                if (!ld_author) ld_author = ld_names(json_object_get(art, "creator"), 0);
+                if (!ld_org_author) ld_org_author = ld_names(json_object_get(art, "author"), 1);
+                ld_doc = NULL;
+                const char *d = ld_str(art, "datePublished");
+                if (!d) d = ld_str(art, "dateCreated");
+                if (!ld_date.t && d) stamp_parse(d, &ld_date);
+                if (!ld_mod.t) stamp_parse(ld_str(art, "dateModified"), &ld_mod);
+                json_t *pub = json_object_get(art, "publisher");
+                if (!ld_site && json_is_object(pub)) set_once(&ld_site, ld_str(pub, "name"));
+                set_once(&ld_lang, ld_str(art, "inLanguage"));
+                if (!ld_image_url) set_once(&ld_image_url, ld_image(json_object_get(art, "image")));
+                if (!m->section) set_once(&m->section, ld_str(art, "articleSection"));
+                if (!m->ntags && json_object_get(art, "keywords")) { ld_tags(m, json_object_get(art, "keywords")); kw_from_ld = m->ntags > 0; }
+                const char *body = ld_str(art, "articleBody");
+                if (body && rank >= 2 && !m->body) m->body = nm_strdup(body);
+            }
+            json_decref(j);
         }
         if (!dom_author && n->type == XML_ELEMENT_NODE && !skip && looks_like_author_el(n) && !byline_container(n)) {
             dom_author = author_from_el(n);
@@ -1323,13 +1376,20 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
         parse_stamp_t vk = {vis_all[k], 0, 0};
         /* (not when the page labels that day as an update: then the
          * structured "published" date is really the last edit) */
-        pub_shown = vis_all_at[k] >= h1_at - 15 && vis_all_at[k] <= h1_at + 40 && local_day(&pub) == local_day(&vk) &&
-                    !vis_all_upd[k];
+        /* an all-digit date read day-first ("09.10.2024") that is the
+         * structured day month-first is that day: the markup settles the order */
+        int64_t pday = local_day(&pub);
+        pub_shown = vis_all_at[k] >= h1_at - 15 && vis_all_at[k] <= h1_at + 40 &&
+                    (pday == local_day(&vk) || (vis_all_num[k] && pday == swapped_day(vis_all[k]))) && !vis_all_upd[k];
     }
     if (pub_shown) m->published = pub;
     else if (vis && vis_upd && pub.t) m->published = pub;
     else if (vis && pub.t && local_day(&pub) == local_day(&vst)) m->published = pub;
-    else if (vis && mod.t && local_day(&mod) == local_day(&vst)) m->published = mod;
+    /* the shown date is the declared modification day: the page shows its
+     * last edit, published_at stays the declared publication (the update
+     * date only when nothing else is declared) */
+    else if (vis && mod.t && local_day(&mod) == local_day(&vst)) m->published = pub.t ? pub : mod;
+    else if (orig_date && vis && !pub.t) m->published.t = orig_date;   /* beats an unlabelled shown date */
     else if (vis) m->published = vst;
     else if (pub.t) m->published = pub;
     else if (mod.t) m->published = mod;
@@ -1338,6 +1398,7 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
     /* nothing declared: the first date shown in the page's header area */
     if (!m->published.t && nvis_all) m->published.t = vis_all[0];
     if (!m->published.t) m->published.t = late_date;
+    if (!m->published.t) m->published.t = orig_date;
     m->modified = mod;
 
     const char *img = meta_image ? meta_image : ld_image_url;

@@ -74,6 +74,18 @@ int main(void)
     CHECK_INT(D("2006/01/02"), 1136160000);
     CHECK_INT(D("2000-02-29"), 951782400);
     CHECK_INT(D("2004-12-31T24:00:00Z"), 1104537600);
+    /* all-digit day/month/year as CMSs write it (JSON-LD "13/11/2025 09:21:40"):
+     * only when one of the first two numbers is above 12 */
+    CHECK_INT(D("13/11/2025 09:21:40"), D("2025-11-13T09:21:40Z"));
+    CHECK_INT(D("11/13/2025"), D("2025-11-13"));
+    CHECK_INT(D("25.06.2019."), D("2019-06-25"));
+    CHECK_INT(D("31.12.2024 23:59+01:00"), D("2024-12-31T22:59:00Z"));
+    CHECK_INT(D("03/04/2025"), -1);                              /* March 4 or April 3: not guessed */
+    CHECK_INT(D("13/13/2025"), -1);
+    CHECK_INT(D("31/02/2025"), -1);
+    CHECK_INT(D("13/11/25"), -1);
+    CHECK_INT(D("13/11/2025 in the morning"), -1);
+    CHECK_INT(D("13-11/2025"), -1);
     /* not dates */
     CHECK_INT(D(""), -1);
     CHECK_INT(D("yesterday"), -1);

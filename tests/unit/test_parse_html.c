@@ -771,10 +771,86 @@ static void test_round4_content(void)
     nm_buf_free(&b);
 }
 
+/* The day (unix days) of a "YYYY-MM-DD" string, for comparisons. */
+static int64_t day_of(const char *ymd)
+{
+    int64_t t = 0;
+    CHECK(parse_date(ymd, &t) == 0);
+    return t / 86400;
+}
+
+static void test_round5_dates(void)
+{
+    const char *h1 = "<h1>Budget Vote Ends in Compromise</h1>";
+    char body[1024];
+    /* an all-digit date under the headline read day-first ("09.10.2024")
+     * while the markup declares that day month-first: the declared day */
+    snprintf(body, sizeof body, "%s<p class=\"post-date\">09.10.2024</p>", h1);
+    parse_article_t *a = ex3("<script type=\"application/ld+json\">{\"@type\":\"BlogPosting\",\"headline\":\"Budget Vote"
+                             " Ends in Compromise\",\"datePublished\":\"2024-09-10T16:07:00.000Z\"}</script>", body);
+    if (a) CHECK_INT(a->published_at / 86400, day_of("2024-09-10"));
+    parse_article_destroy(&a);
+    /* nothing declared: the same text stays day-first */
+    a = ex3("", body);
+    if (a) CHECK_INT(a->published_at / 86400, day_of("2024-10-09"));
+    parse_article_destroy(&a);
+    /* "originally published on <date>" beats an unlabelled byline date
+     * (a republished piece), when nothing is declared */
+    snprintf(body, sizeof body, "%s<p>Jane Doe</p><p>30 Sep 2022, 11:07am</p><p><em>This article was originally "
+             "published on 26 Sep 2019 at 4:12pm but has been regularly updated to keep it current.</em></p>", h1);
+    a = ex3("", body);
+    if (a) CHECK_INT(a->published_at / 86400, day_of("2019-09-26"));
+    parse_article_destroy(&a);
+    /* ... its first date, not the update named after it; the date may be in the next element */
+    a = ex3("", "<h1>Budget Vote Ends in Compromise</h1><p>This post was originally published on the 21st of June "
+                "2017 and updated on the 18th of July 2025.</p>");
+    if (a) CHECK_INT(a->published_at / 86400, day_of("2017-06-21"));
+    parse_article_destroy(&a);
+    a = ex3("", "<h1>Budget Vote Ends in Compromise</h1><div><span>Originally published</span>"
+                "<span>November 9, 2022</span></div>");
+    if (a) CHECK_INT(a->published_at / 86400, day_of("2022-11-09"));
+    parse_article_destroy(&a);
+    /* a declared date is not overridden by the sentence */
+    snprintf(body, sizeof body, "%s<p>Originally published on June 21, 2017, this guide has been rewritten for the "
+             "new season and checked again by our editors.</p>", h1);
+    a = ex3("<meta property=\"article:published_time\" content=\"2023-04-13T10:00:00+00:00\">", body);
+    if (a) CHECK_INT(a->published_at / 86400, day_of("2023-04-13"));
+    parse_article_destroy(&a);
+    /* JSON-LD carried in a meta tag (<meta name="script:ld+json" content="{...}">) */
+    a = ex3("<meta name=\"script:ld+json\" content=\"{&quot;@type&quot;:&quot;NewsArticle&quot;,&quot;headline&quot;:"
+            "&quot;Budget Vote Ends in Compromise&quot;,&quot;datePublished&quot;:&quot;2025-11-17T09:00:00-05:00&quot;,"
+            "&quot;author&quot;:{&quot;@type&quot;:&quot;Person&quot;,&quot;name&quot;:&quot;Jane Doe&quot;}}\">", h1);
+    if (a) {
+        CHECK_INT(a->published_at, 1763388000);
+        CHECK_STR(a->byline ? a->byline : "", "Jane Doe");
+    }
+    parse_article_destroy(&a);
+    /* the date shown under the headline is the declared modification day:
+     * published_at stays the declared publication ... */
+    const char *both = "<meta property=\"article:published_time\" content=\"2024-02-21T11:54:45+00:00\">"
+                       "<meta property=\"article:modified_time\" content=\"2025-10-26T18:41:45+00:00\">";
+    snprintf(body, sizeof body, "%s<div><span>UX Analytics</span><span>October 26, 2025</span></div>", h1);
+    a = ex3(both, body);
+    if (a) {
+        CHECK_INT(a->published_at / 86400, day_of("2024-02-21"));
+        CHECK_INT(a->modified_at / 86400, day_of("2025-10-26"));
+    }
+    parse_article_destroy(&a);
+    /* ... and is the date when only the modification is declared */
+    a = ex3("<meta property=\"article:modified_time\" content=\"2025-10-26T18:41:45+00:00\">", body);
+    if (a) CHECK_INT(a->published_at / 86400, day_of("2025-10-26"));
+    parse_article_destroy(&a);
+    /* a JSON-LD date written day-first with a time */
+    a = ex3("<script type=\"application/ld+json\">{\"@type\":\"Article\",\"datePublished\":\"13/11/2025 09:21:40\"}</script>", "");
+    if (a) CHECK_INT(a->published_at, 1763025700);
+    parse_article_destroy(&a);
+}
+
 int main(void)
 {
     test_titles_dates();
     test_round4_dates();
+    test_round5_dates();
     test_round4_authors();
     test_round4_content();
     test_realistic_page();
