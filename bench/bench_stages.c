@@ -1,7 +1,12 @@
 /* bench_stages: per-stage throughput on the real pages of
  * ../shared/corpus/extraction-dev, in one process, no I/O in the timed loops.
  *
- *   bench_stages [ROUNDS]      (default 3; prints the median round)
+ *   bench_stages [ROUNDS] [STAGES]   (ROUNDS default 3; prints the median round;
+ *                                     STAGES: any of parse,summarize,zmq, default all;
+ *                                     summarize always parses once to get its texts)
+ *   bench_stages 1 dump              every page's article and summary as JSON Lines
+ *                                    (diff two builds' output: a speed-up must not
+ *                                    change a byte)
  *
  * parse:     parse_article over every page (pages/s, MB/s of HTML)
  * summarize: summ_summarize over every extracted text (summaries/s)
@@ -119,6 +124,9 @@ int main(int argc, char **argv)
     int rounds = argc > 1 ? atoi(argv[1]) : 3;
     if (rounds < 1)
         rounds = 1;
+    const char *stages = argc > 2 ? argv[2] : "parse,summarize,zmq";
+    int do_parse = strstr(stages, "parse") != NULL, do_summ = strstr(stages, "summ") != NULL;
+    int do_zmq = strstr(stages, "zmq") != NULL;
     const char *dir = NM_SOURCE_ROOT "/../shared/corpus/extraction-dev/html";
     DIR *d = opendir(dir);
     if (!d) {
@@ -149,7 +157,33 @@ int main(int argc, char **argv)
     double *pc = calloc((size_t)rounds, sizeof *pc), *sc = calloc((size_t)rounds, sizeof *sc);
     char **texts = calloc(np, sizeof *texts), **titles = calloc(np, sizeof *titles);
     size_t ntexts = 0;
-    for (int r = 0; r < rounds; r++) {
+    if (strcmp(stages, "dump") == 0) {
+        for (size_t i = 0; i < np; i++) {
+            char err[256];
+            parse_article_t *a = parse_article(pages[i].data, pages[i].len, "https://example.com/a.html", NULL, NULL,
+                                               err, sizeof err);
+            json_t *o = json_object();
+            json_object_set_new(o, "page", json_string(pages[i].name));
+            if (a) {
+                json_object_set_new(o, "article", parse_article_to_json(a));
+                summ_result_t *sm = summ_summarize(a->title, a->text, NULL);
+                if (sm)
+                    json_object_set_new(o, "summary", summ_result_to_json(sm));
+                summ_result_destroy(&sm);
+            } else {
+                json_object_set_new(o, "error", json_string(err));
+            }
+            char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+            puts(line);
+            free(line);
+            json_decref(o);
+            parse_article_destroy(&a);
+        }
+        return 0;
+    }
+    /* without the parse stage, one untimed round still collects the texts */
+    int prounds = do_parse ? rounds : 1;
+    for (int r = 0; r < prounds; r++) {
         double t0 = now_s(), c0 = cpu_s();
         for (size_t i = 0; i < np; i++) {
             char err[256];
@@ -164,7 +198,7 @@ int main(int argc, char **argv)
         pr[r] = np / (now_s() - t0);
         pc[r] = np / (cpu_s() - c0);
     }
-    for (int r = 0; r < rounds; r++) {
+    for (int r = 0; r < rounds && do_summ; r++) {
         double t0 = now_s(), c0 = cpu_s();
         for (size_t i = 0; i < ntexts; i++) {
             summ_result_t *s = summ_summarize(titles[i], texts[i], NULL);
@@ -178,11 +212,15 @@ int main(int argc, char **argv)
     qsort(pc, (size_t)rounds, sizeof *pc, cmp_d);
     qsort(sc, (size_t)rounds, sizeof *sc, cmp_d);
     /* per CPU-second: what one dedicated core does, robust to a loaded machine */
-    printf("parse:     %8.1f pages/s wall, %8.1f pages per CPU-second (%.1f MB/s; median of %d rounds; %zu of %zu pages gave an article)\n",
-           pr[rounds / 2], pc[rounds / 2], pc[rounds / 2] * total / np / 1e6, rounds, ntexts, np);
-    printf("summarize: %8.1f summaries/s wall, %8.1f per CPU-second (median of %d rounds over %zu texts)\n",
-           sr[rounds / 2], sc[rounds / 2], rounds, ntexts);
+    if (do_parse)
+        printf("parse:     %8.1f pages/s wall, %8.1f pages per CPU-second (%.2f ms CPU each, %.1f MB/s; median of %d rounds; %zu of %zu pages gave an article)\n",
+           pr[rounds / 2], pc[rounds / 2], 1e3 / pc[rounds / 2], pc[rounds / 2] * total / np / 1e6, rounds, ntexts, np);
+    if (do_summ)
+        printf("summarize: %8.1f summaries/s wall, %8.1f per CPU-second (%.2f ms CPU each; median of %d rounds over %zu texts)\n",
+           sr[rounds / 2], sc[rounds / 2], 1e3 / sc[rounds / 2], rounds, ntexts);
 
+    if (!do_zmq)
+        return 0;
     /* a Page envelope carrying the median-size page */
     size_t *lens = malloc(np * sizeof *lens);
     for (size_t i = 0; i < np; i++)

@@ -27,57 +27,6 @@ const summ_weights_t summ_default_weights = {
     .redundancy = 0.05,
 };
 
-/* ---- a string -> id table for one document ---- */
-
-typedef struct {
-    char **keys;
-    size_t *ids;
-    size_t cap, n;
-} vocab_t;
-
-static uint64_t fnv(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
-static size_t vocab_id(vocab_t *v, const char *key)
-{
-    if ((v->n + 1) * 2 > v->cap) {
-        size_t ncap = v->cap ? v->cap * 2 : 256;
-        char **nk = nm_calloc(ncap, sizeof *nk);
-        size_t *ni = nm_calloc(ncap, sizeof *ni);
-        for (size_t k = 0; k < v->cap; k++) {
-            if (!v->keys[k]) continue;
-            size_t h = fnv(v->keys[k]) & (ncap - 1);
-            while (nk[h]) h = (h + 1) & (ncap - 1);
-            nk[h] = v->keys[k];
-            ni[h] = v->ids[k];
-        }
-        free(v->keys);
-        free(v->ids);
-        v->keys = nk;
-        v->ids = ni;
-        v->cap = ncap;
-    }
-    size_t h = fnv(key) & (v->cap - 1);
-    while (v->keys[h]) {
-        if (strcmp(v->keys[h], key) == 0) return v->ids[h];
-        h = (h + 1) & (v->cap - 1);
-    }
-    v->keys[h] = nm_strdup(key);
-    v->ids[h] = v->n;
-    return v->n++;
-}
-
-static void vocab_free(vocab_t *v)
-{
-    for (size_t k = 0; k < v->cap; k++) free(v->keys[k]);
-    free(v->keys);
-    free(v->ids);
-}
-
 /* ---- sparse vectors ---- */
 
 typedef struct {
@@ -96,7 +45,16 @@ static int cmp_size(const void *a, const void *b)
 /* ids (sorted in place) -> term counts */
 static void svec_from_ids(svec_t *v, size_t *ids, size_t n)
 {
-    qsort(ids, n, sizeof *ids, cmp_size);
+    if (n <= 48) {
+        /* a sentence's few tokens: insertion sort beats qsort's calls */
+        for (size_t k = 1; k < n; k++) {
+            size_t x = ids[k], j = k;
+            for (; j > 0 && ids[j - 1] > x; j--) ids[j] = ids[j - 1];
+            ids[j] = x;
+        }
+    } else {
+        qsort(ids, n, sizeof *ids, cmp_size);
+    }
     v->id = nm_malloc((n ? n : 1) * sizeof *v->id);
     v->w = nm_malloc((n ? n : 1) * sizeof *v->w);
     v->n = 0;
@@ -131,21 +89,22 @@ static double svec_cos(const svec_t *a, const svec_t *b)
     return d / (a->norm * b->norm);
 }
 
+/* svec_cos(a, c) for the sparse vector c whose dense form is dense (its
+ * zero cells are not in c): the same products summed in the same order,
+ * without walking all of c's terms. */
+static double svec_cos_dense(const svec_t *a, const double *dense, double dnorm)
+{
+    if (a->norm == 0 || dnorm == 0) return 0;
+    double d = 0;
+    for (size_t i = 0; i < a->n; i++)
+        if (dense[a->id[i]] != 0) d += a->w[i] * dense[a->id[i]];
+    return d / (a->norm * dnorm);
+}
+
 static void svec_free(svec_t *v)
 {
     free(v->id);
     free(v->w);
-}
-
-static size_t *ids_of(summ_tokenizer_t *tk, vocab_t *voc, const char *s, size_t *n)
-{
-    summ_tokens_t toks = {0};
-    summ_tokenize(tk, s, &toks);
-    size_t *ids = nm_malloc((toks.n ? toks.n : 1) * sizeof *ids);
-    for (size_t k = 0; k < toks.n; k++) ids[k] = vocab_id(voc, toks.v[k]);
-    *n = toks.n;
-    summ_tokens_free(&toks);
-    return ids;
 }
 
 /* Characters (code points), the unit of max_chars. */
@@ -199,18 +158,209 @@ static double overlap_sim(const svec_t *a, const svec_t *b, double la, double lb
 }
 
 /* LexRank-style centrality of the candidates, scaled so the best is 1: a
- * PageRank over the cosine-similarity graph. Quadratic in the candidates,
- * so only the first SUMM_GRAPH_MAX take part; later ones get 0. */
+ * PageRank over the sentence-similarity graph. Quadratic in the graph's
+ * sentences at worst, so only the first SUMM_GRAPH_MAX take part; later
+ * ones get 0.
+ *
+ * The graph is sparse (two sentences of an article share a few content
+ * words, mostly none), so it is built from an inverted index over the
+ * sentences' terms and kept as adjacency lists: pairs that share nothing
+ * cost nothing, in the similarities and in the 30 power iterations. Every
+ * sum runs in the same order as the dense matrix form would (terms by id,
+ * neighbours by index), so the scores are the same to the last bit: see
+ * summ_centrality_dense in tests/unit/test_summ_graph.c. */
 #define SUMM_GRAPH_MAX 400
 #ifndef SUMM_GRAPH_ALL
 #define SUMM_GRAPH_ALL 1
 #endif
-static double *centrality(const svec_t *raw, const double *len, const int *cand, size_t n, int wanted)
+#define SUMM_PR_ITERATIONS 30
+
+typedef struct { size_t a, b; double c; } edge_t;
+
+static double *centrality(const svec_t *raw, const double *len, const int *cand, size_t n, size_t V, int wanted)
 {
     double *out = nm_calloc(n ? n : 1, sizeof *out);
     if (!wanted) return out;
     /* every sentence votes (short ones and headings carry the document's
      * vocabulary too); only candidates are scored */
+    size_t *idx = nm_malloc((n ? n : 1) * sizeof *idx), m = 0;
+    for (size_t k = 0; k < n && m < SUMM_GRAPH_MAX; k++)
+        if (SUMM_GRAPH_ALL || cand[k]) idx[m++] = k;
+    if (m == 0) { free(idx); return out; }
+
+    /* postings: for each term, the graph sentences holding it (ascending)
+     * and its count there */
+    size_t *pstart = nm_calloc(V + 1, sizeof *pstart), total = 0;
+    for (size_t i = 0; i < m; i++)
+        for (size_t k = 0; k < raw[idx[i]].n; k++) pstart[raw[idx[i]].id[k] + 1]++;
+    for (size_t t = 0; t < V; t++) pstart[t + 1] += pstart[t];
+    total = pstart[V];
+    size_t *pfill = nm_malloc((V ? V : 1) * sizeof *pfill);
+    memcpy(pfill, pstart, V * sizeof *pfill);
+    size_t *psent = nm_malloc((total ? total : 1) * sizeof *psent);
+    double *pw = nm_malloc((total ? total : 1) * sizeof *pw);
+    for (size_t i = 0; i < m; i++) {
+        const svec_t *v = &raw[idx[i]];
+        for (size_t k = 0; k < v->n; k++) {
+            size_t at = pfill[v->id[k]]++;
+            psent[at] = i;
+            pw[at] = v->w[k];
+        }
+    }
+    free(pfill);
+
+    /* TextRank similarity of every pair sharing a term (overlap_sim): sa
+     * and sb gather over the shared terms in id order, as the merge does */
+    double *sa = nm_calloc(m, sizeof *sa), *sb = nm_calloc(m, sizeof *sb), *lg = nm_malloc(m * sizeof *lg);
+    double *deg = nm_calloc(m, sizeof *deg);
+    size_t *touched = nm_malloc(m * sizeof *touched), *nadj = nm_calloc(m + 1, sizeof *nadj);
+    unsigned char *seen = nm_calloc(m, 1);
+    for (size_t i = 0; i < m; i++) lg[i] = len[idx[i]] >= 2 ? log(len[idx[i]]) : 0;
+    edge_t *edges = NULL;
+    size_t nedges = 0, ecap = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (len[idx[i]] < 2) continue;
+        const svec_t *v = &raw[idx[i]];
+        size_t nt = 0;
+        for (size_t k = 0; k < v->n; k++) {
+            size_t t = v->id[k];
+            /* postings are ascending: skip to the sentences after i */
+            size_t lo = pstart[t], hi = pstart[t + 1];
+            while (lo < hi && psent[lo] <= i) lo++;
+            for (size_t p = lo; p < hi; p++) {
+                size_t j = psent[p];
+                if (!seen[j]) { seen[j] = 1; touched[nt++] = j; }
+                sa[j] += v->w[k];
+                sb[j] += pw[p];
+            }
+        }
+        /* in ascending j: a sort when few were touched, else a sweep */
+        if (nt * 8 < m - i) {
+            for (size_t q = 1; q < nt; q++) {
+                size_t x = touched[q], r = q;
+                for (; r > 0 && touched[r - 1] > x; r--) touched[r] = touched[r - 1];
+                touched[r] = x;
+            }
+        } else {
+            nt = 0;
+            for (size_t j = i + 1; j < m; j++)
+                if (seen[j]) touched[nt++] = j;
+        }
+        for (size_t q = 0; q < nt; q++) {
+            size_t j = touched[q];
+            double c = len[idx[j]] < 2 ? 0 : 0.5 * (sa[j] + sb[j]) / (lg[i] + lg[j]);
+            sa[j] = sb[j] = 0;
+            seen[j] = 0;
+            if (c == 0) continue;
+            deg[i] += c;
+            deg[j] += c;
+            if (nedges == ecap) {
+                ecap = ecap ? ecap * 2 : 256;
+                edges = nm_realloc(edges, ecap * sizeof *edges);
+            }
+            edges[nedges++] = (edge_t){ i, j, c };
+            nadj[i + 1]++;
+            nadj[j + 1]++;
+        }
+    }
+    free(psent);
+    free(pw);
+    free(pstart);
+    free(sa);
+    free(sb);
+    free(lg);
+    free(touched);
+    free(seen);
+
+    /* adjacency lists; edges come row by row with ascending columns, so
+     * each list fills in ascending neighbour order. The walk's weight
+     * sim(j, i) / deg(j) is fixed: compute it once. */
+    for (size_t i = 0; i < m; i++) nadj[i + 1] += nadj[i];
+    size_t *afill = nm_malloc(m * sizeof *afill);
+    memcpy(afill, nadj, m * sizeof *afill);
+    size_t *anb = nm_malloc((nedges ? 2 * nedges : 1) * sizeof *anb);
+    double *aw = nm_malloc((nedges ? 2 * nedges : 1) * sizeof *aw);
+    for (size_t e = 0; e < nedges; e++) {
+        size_t a = edges[e].a, b = edges[e].b;
+        anb[afill[a]] = b;
+        aw[afill[a]++] = edges[e].c / deg[b];
+        anb[afill[b]] = a;
+        aw[afill[b]++] = edges[e].c / deg[a];
+    }
+    free(afill);
+    free(edges);
+
+    /* Each node's sum is one chain of dependent additions (its order is
+     * fixed, see above): four nodes of about the same degree run side by
+     * side so the chains overlap. Rows by degree: a counting sort. */
+    size_t *order = nm_malloc(m * sizeof *order), *dcount = nm_calloc(m + 1, sizeof *dcount);
+    for (size_t i = 0; i < m; i++) dcount[nadj[i + 1] - nadj[i]]++;
+    for (size_t d = 1; d <= m; d++) dcount[d] += dcount[d - 1];
+    for (size_t i = m; i-- > 0;) order[--dcount[nadj[i + 1] - nadj[i]]] = i;
+    free(dcount);
+    double *pr = nm_malloc(m * sizeof *pr), *nx = nm_malloc(m * sizeof *nx);
+    for (size_t i = 0; i < m; i++) pr[i] = 1.0 / (double)m;
+    for (int it = 0; it < SUMM_PR_ITERATIONS; it++) {
+        size_t g = 0;
+        for (; g + 4 <= m; g += 4) {
+            const size_t r0 = order[g], r1 = order[g + 1], r2 = order[g + 2], r3 = order[g + 3];
+            const size_t *n0 = anb + nadj[r0], *n1 = anb + nadj[r1], *n2 = anb + nadj[r2], *n3 = anb + nadj[r3];
+            const double *w0 = aw + nadj[r0], *w1 = aw + nadj[r1], *w2 = aw + nadj[r2], *w3 = aw + nadj[r3];
+            const size_t l0 = nadj[r0 + 1] - nadj[r0], l1 = nadj[r1 + 1] - nadj[r1];
+            const size_t l2 = nadj[r2 + 1] - nadj[r2], l3 = nadj[r3 + 1] - nadj[r3];
+            size_t c = l0 < l1 ? l0 : l1;
+            if (l2 < c) c = l2;
+            if (l3 < c) c = l3;
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (size_t k = 0; k < c; k++) {
+                s0 += w0[k] * pr[n0[k]];
+                s1 += w1[k] * pr[n1[k]];
+                s2 += w2[k] * pr[n2[k]];
+                s3 += w3[k] * pr[n3[k]];
+            }
+            for (size_t k = c; k < l0; k++) s0 += w0[k] * pr[n0[k]];
+            for (size_t k = c; k < l1; k++) s1 += w1[k] * pr[n1[k]];
+            for (size_t k = c; k < l2; k++) s2 += w2[k] * pr[n2[k]];
+            for (size_t k = c; k < l3; k++) s3 += w3[k] * pr[n3[k]];
+            nx[r0] = 0.15 / (double)m + 0.85 * s0;
+            nx[r1] = 0.15 / (double)m + 0.85 * s1;
+            nx[r2] = 0.15 / (double)m + 0.85 * s2;
+            nx[r3] = 0.15 / (double)m + 0.85 * s3;
+        }
+        for (; g < m; g++) {
+            size_t i = order[g];
+            double s = 0;
+            for (size_t p = nadj[i]; p < nadj[i + 1]; p++) s += aw[p] * pr[anb[p]];
+            nx[i] = 0.15 / (double)m + 0.85 * s;
+        }
+        double *tmp = pr;
+        pr = nx;
+        nx = tmp;
+    }
+    free(order);
+    double mx = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (!cand[idx[i]]) continue;
+        if (pr[i] > mx) mx = pr[i];
+    }
+    for (size_t i = 0; i < m; i++) out[idx[i]] = mx > 0 && cand[idx[i]] ? pr[i] / mx : 0;
+    free(anb);
+    free(aw);
+    free(nadj);
+    free(deg);
+    free(pr);
+    free(nx);
+    free(idx);
+    return out;
+}
+
+/* The reference form of centrality() below: the dense similarity matrix
+ * over all pairs, the power iteration over every matrix cell. Kept to prove
+ * the sparse form equal (summ_centrality, tests/unit/test_summ.c). */
+static double *centrality_dense(const svec_t *raw, const double *len, const int *cand, size_t n, int wanted)
+{
+    double *out = nm_calloc(n ? n : 1, sizeof *out);
+    if (!wanted) return out;
     size_t *idx = nm_malloc((n ? n : 1) * sizeof *idx), m = 0;
     for (size_t k = 0; k < n && m < SUMM_GRAPH_MAX; k++)
         if (SUMM_GRAPH_ALL || cand[k]) idx[m++] = k;
@@ -225,7 +375,7 @@ static double *centrality(const svec_t *raw, const double *len, const int *cand,
         }
     double *pr = nm_malloc(m * sizeof *pr), *nx = nm_malloc(m * sizeof *nx);
     for (size_t i = 0; i < m; i++) pr[i] = 1.0 / (double)m;
-    for (int it = 0; it < 30; it++) {
+    for (int it = 0; it < SUMM_PR_ITERATIONS; it++) {
         for (size_t i = 0; i < m; i++) {
             double s = 0;
             for (size_t j = 0; j < m; j++)
@@ -248,6 +398,39 @@ static double *centrality(const svec_t *raw, const double *len, const int *cand,
     return out;
 }
 
+/* Raw term-count vectors, token lengths and candidate flags of doc's
+ * sentences: the graph's input. */
+static void graph_input(const summ_doc_t *doc, summ_tokenizer_t *tk, svec_t *raw, double *rlen, int *cand)
+{
+    summ_ids_t ids = {0};
+    for (size_t k = 0; k < doc->n; k++) {
+        ids.n = 0;
+        summ_tokenize_ids(tk, doc->v[k].text, &ids);
+        svec_from_ids(&raw[k], ids.v, ids.n);
+        for (size_t j = 0; j < raw[k].n; j++) rlen[k] += raw[k].w[j];
+        cand[k] = summ_is_candidate(&doc->v[k]);
+    }
+    summ_ids_free(&ids);
+}
+
+double *summ_centrality(const summ_doc_t *doc, const char *language, int dense)
+{
+    size_t n = doc->n;
+    summ_tokenizer_t *tk = summ_tokenizer_new(language);
+    svec_t *raw = nm_calloc(n ? n : 1, sizeof *raw);
+    double *rlen = nm_calloc(n ? n : 1, sizeof *rlen);
+    int *cand = nm_calloc(n ? n : 1, sizeof *cand);
+    graph_input(doc, tk, raw, rlen, cand);
+    size_t V = summ_tokenizer_nids(tk) ? summ_tokenizer_nids(tk) : 1;
+    double *out = dense ? centrality_dense(raw, rlen, cand, n, 1) : centrality(raw, rlen, cand, n, V, 1);
+    for (size_t k = 0; k < n; k++) svec_free(&raw[k]);
+    free(raw);
+    free(rlen);
+    free(cand);
+    summ_tokenizer_destroy(&tk);
+    return out;
+}
+
 size_t summ_rank(const summ_doc_t *doc, const char *title, const char *language,
                  const summ_weights_t *w, size_t want, int max_chars, size_t *pick)
 {
@@ -255,21 +438,20 @@ size_t summ_rank(const summ_doc_t *doc, const char *title, const char *language,
     size_t n = doc->n;
     if (n == 0 || want == 0) return 0;
     summ_tokenizer_t *tk = summ_tokenizer_new(language);
-    vocab_t voc = {0};
+    summ_ids_t ids = {0};
     svec_t *vec = nm_calloc(n, sizeof *vec);
     for (size_t k = 0; k < n; k++) {
-        size_t m;
-        size_t *ids = ids_of(tk, &voc, doc->v[k].text, &m);
-        svec_from_ids(&vec[k], ids, m);
-        free(ids);
+        ids.n = 0;
+        summ_tokenize_ids(tk, doc->v[k].text, &ids);
+        svec_from_ids(&vec[k], ids.v, ids.n);
     }
     svec_t tvec = {0};
     if (title && *title) {
-        size_t m;
-        size_t *ids = ids_of(tk, &voc, title, &m);
-        svec_from_ids(&tvec, ids, m);
-        free(ids);
+        ids.n = 0;
+        summ_tokenize_ids(tk, title, &ids);
+        svec_from_ids(&tvec, ids.v, ids.n);
     }
+    summ_ids_free(&ids);
     /* raw term counts for the centrality graph, before TF-IDF weighting */
     svec_t *raw = nm_calloc(n, sizeof *raw);
     double *rlen = nm_calloc(n, sizeof *rlen);
@@ -281,7 +463,7 @@ size_t summ_rank(const summ_doc_t *doc, const char *title, const char *language,
         memcpy(raw[k].w, vec[k].w, vec[k].n * sizeof *raw[k].w);
         for (size_t j = 0; j < vec[k].n; j++) rlen[k] += vec[k].w[j];
     }
-    size_t V = voc.n ? voc.n : 1;
+    size_t V = summ_tokenizer_nids(tk) ? summ_tokenizer_nids(tk) : 1;
     double *df = nm_calloc(V, sizeof *df);
     for (size_t k = 0; k < n; k++)
         for (size_t j = 0; j < vec[k].n; j++) df[vec[k].id[j]] += 1;
@@ -290,54 +472,49 @@ size_t summ_rank(const summ_doc_t *doc, const char *title, const char *language,
     for (size_t k = 0; k < n; k++) svec_weight(&vec[k], idf);
     if (tvec.id) svec_weight(&tvec, idf);
 
-    /* centroid of the unit sentence vectors, as a sparse vector */
+    /* centroid of the unit sentence vectors, dense (indexed by term id) */
     double *cen = nm_calloc(V, sizeof *cen);
     for (size_t k = 0; k < n; k++) {
         if (doc->v[k].heading || vec[k].norm == 0) continue;
         for (size_t j = 0; j < vec[k].n; j++) cen[vec[k].id[j]] += vec[k].w[j] / vec[k].norm;
     }
-    svec_t cvec = {0};
-    cvec.id = nm_malloc(V * sizeof *cvec.id);
-    cvec.w = nm_malloc(V * sizeof *cvec.w);
     double cn = 0;
-    for (size_t t = 0; t < V; t++) {
-        if (cen[t] == 0) continue;
-        cvec.id[cvec.n] = t;
-        cvec.w[cvec.n++] = cen[t];
-        cn += cen[t] * cen[t];
-    }
-    cvec.norm = sqrt(cn);
+    for (size_t t = 0; t < V; t++)
+        if (cen[t] != 0) cn += cen[t] * cen[t];
+    const double cnorm = sqrt(cn);
 
     double *score = nm_calloc(n, sizeof *score);
     int *cand = nm_calloc(n, sizeof *cand);
-    double *cov = nm_calloc(n, sizeof *cov), covmax = 0;
+    double *cov = nm_calloc(n, sizeof *cov), covmax = 0, *ccos = nm_calloc(n, sizeof *ccos);
     for (size_t k = 0; k < n; k++) {
         if (!summ_is_candidate(&doc->v[k])) continue;
         cand[k] = 1;
-        cov[k] = svec_cos(&vec[k], &cvec) * vec[k].norm;
+        ccos[k] = svec_cos_dense(&vec[k], cen, cnorm);
+        cov[k] = ccos[k] * vec[k].norm;
         if (cov[k] > covmax) covmax = cov[k];
     }
-    double *cent = centrality(raw, rlen, cand, n, w->centrality != 0);
+    double *cent = centrality(raw, rlen, cand, n, V, w->centrality != 0);
     for (size_t k = 0; k < n; k++) svec_free(&raw[k]);
     free(raw);
     free(rlen);
     size_t pos = 0;
     for (size_t k = 0; k < n; k++) {
         if (!cand[k]) continue;
-        score[k] = w->position / sqrt(1.0 + (double)pos) + w->centroid * svec_cos(&vec[k], &cvec) +
+        score[k] = w->position / sqrt(1.0 + (double)pos) + w->centroid * ccos[k] +
                    (tvec.id ? w->title * svec_cos(&vec[k], &tvec) : 0) +
                    (covmax > 0 ? w->coverage * cov[k] / covmax : 0) + w->centrality * cent[k] -
                    (leans_back(doc->v[k].text) ? SUMM_LEANS_BACK_PENALTY : 0);
         pos++;
     }
     free(cov);
+    free(ccos);
     free(cent);
     /* No candidate at all (a list of fragments): fall back to every
      * non-empty sentence so there is still a summary. */
     if (pos == 0) {
         for (size_t k = 0; k < n; k++) {
             cand[k] = 1;
-            score[k] = 1.0 / sqrt(1.0 + (double)k) + svec_cos(&vec[k], &cvec);
+            score[k] = 1.0 / sqrt(1.0 + (double)k) + svec_cos_dense(&vec[k], cen, cnorm);
         }
     }
 
@@ -369,13 +546,11 @@ size_t summ_rank(const summ_doc_t *doc, const char *title, const char *language,
     free(score);
     free(cand);
     free(cen);
-    svec_free(&cvec);
     free(df);
     free(idf);
     for (size_t k = 0; k < n; k++) svec_free(&vec[k]);
     free(vec);
     svec_free(&tvec);
-    vocab_free(&voc);
     summ_tokenizer_destroy(&tk);
     return got;
 }

@@ -129,8 +129,14 @@ static void add_sentence(summ_doc_t *doc, const char *s, size_t len, size_t bloc
     int space = 0;
     while (i < len) {
         size_t st = i;
-        uint32_t cp = summ_utf8_next(s, len, &i);
-        if (is_space_cp(cp)) { space = 1; continue; }
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80 && c != ' ' && (c < '\t' || c > '\r')) {
+            /* a run of plain ASCII (most text): one append */
+            while (i < len && (c = (unsigned char)s[i]) < 0x80 && c != ' ' && (c < '\t' || c > '\r')) i++;
+        } else {
+            uint32_t cp = summ_utf8_next(s, len, &i);
+            if (is_space_cp(cp)) { space = 1; continue; }
+        }
         if (space && b.len) nm_buf_append(&b, " ", 1);
         space = 0;
         nm_buf_append(&b, s + st, i - st);

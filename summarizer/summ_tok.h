@@ -36,6 +36,25 @@ typedef struct {
 
 /* Append the tokens of s to out; returns how many were appended. */
 size_t summ_tokenize(summ_tokenizer_t *t, const char *s, summ_tokens_t *out);
+
+typedef struct {
+    size_t *v;
+    size_t n, cap;
+} summ_ids_t;
+
+/* The same tokens as summ_tokenize, as ids: each distinct token gets the
+ * next id (0, 1, ...) the first time this tokenizer sees it, and keeps it
+ * for the tokenizer's life. Appends to out; returns how many were appended.
+ * Fast path for the ranker: no allocation per token, each distinct word
+ * stemmed and stopword-checked once. Memory grows with the distinct words
+ * seen: use one tokenizer per document. */
+size_t summ_tokenize_ids(summ_tokenizer_t *t, const char *s, summ_ids_t *out);
+/* How many distinct ids summ_tokenize_ids has handed out. */
+size_t summ_tokenizer_nids(const summ_tokenizer_t *t);
+/* The token of an id (NUL-terminated, valid until the tokenizer is
+ * destroyed), or NULL if id was never handed out. */
+const char *summ_tokenizer_token(const summ_tokenizer_t *t, size_t id);
+void summ_ids_free(summ_ids_t *ids);
 /* Words as a reader counts them: runs of letters/digits; a CJK char counts 1. */
 size_t summ_word_count(const char *s);
 void summ_tokens_free(summ_tokens_t *toks);

@@ -1,7 +1,9 @@
 #include "summ_topic.h"
 
-#include <ctype.h>
+#include <pthread.h>
 #include <string.h>
+
+#include "nm_buf.h"
 
 typedef struct {
     const char *label;
@@ -97,24 +99,86 @@ static const topic_t TOPICS[] = {
 };
 #define NTOPICS (sizeof TOPICS / sizeof TOPICS[0])
 
-/* Index of the keyword a word matches in list, or -1. */
-static int match(const char *const *list, const char *w, size_t wl)
+#define MAXKW 96
+
+/* Every topic's keywords in one index by their first two characters (a
+ * one-character keyword under its character and '\0', the key of a
+ * one-character word; a one-character prefix keyword under every second
+ * character), each bucket in (topic, keyword) order, so the first match
+ * per topic is the one a scan of that topic's list finds. A word is
+ * compared only with the one or two keywords that could match it. Built
+ * once. Keywords start with a letter or digit, as words do. */
+typedef struct {
+    unsigned char t, k, kl, prefix;   /* topic, keyword index, length without '*', prefix keyword */
+} kwent_t;
+
+#define NKEYS (256 * 256)
+static struct {
+    unsigned short start[NKEYS + 1];
+    kwent_t *e;   /* allocated once, kept for the process's life */
+} IX;
+static pthread_once_t ix_once = PTHREAD_ONCE_INIT;
+
+static unsigned key_of(const char *w, size_t wl)
 {
-    for (int k = 0; list[k]; k++) {
-        const char *kw = list[k];
-        if (kw[0] != w[0] && kw[0] != '*')  /* cheap reject first: this runs per word x keyword */
-            continue;
-        size_t kl = strlen(kw);
-        if (kl && kw[kl - 1] == '*') {
-            if (wl >= kl - 1 && memcmp(kw, w, kl - 1) == 0) return k;
-        } else if (kl == wl && memcmp(kw, w, wl) == 0) {
-            return k;
-        }
-    }
-    return -1;
+    return (unsigned)(unsigned char)w[0] << 8 | (wl >= 2 ? (unsigned char)w[1] : 0);
 }
 
-#define MAXKW 96
+/* Calls fn for every bucket keyword (t, k) belongs in. */
+static void ix_keys(size_t t, int k, void (*fn)(unsigned key, size_t t, int k))
+{
+    const char *kw = TOPICS[t].words[k];
+    size_t kl = strlen(kw);
+    int prefix = kl && kw[kl - 1] == '*';
+    size_t l = prefix ? kl - 1 : kl;
+    if (l == 0) return;   /* "*" alone: no such keyword */
+    if (l >= 2 || !prefix) {
+        fn(key_of(kw, l), t, k);
+    } else {
+        for (unsigned c = 0; c < 256; c++) fn((unsigned)(unsigned char)kw[0] << 8 | c, t, k);
+    }
+}
+
+static void ix_count(unsigned key, size_t t, int k)
+{
+    (void)t, (void)k;
+    IX.start[key + 1]++;
+}
+
+static unsigned short *ix_fill;
+
+static void ix_put(unsigned key, size_t t, int k)
+{
+    const char *kw = TOPICS[t].words[k];
+    size_t kl = strlen(kw);
+    int prefix = kl && kw[kl - 1] == '*';
+    IX.e[ix_fill[key]++] = (kwent_t){ .t = (unsigned char)t, .k = (unsigned char)k,
+                                     .kl = (unsigned char)(prefix ? kl - 1 : kl), .prefix = (unsigned char)prefix };
+}
+
+static void ix_build(void)
+{
+    for (size_t t = 0; t < NTOPICS; t++)
+        for (int k = 0; TOPICS[t].words[k] && k < MAXKW; k++) ix_keys(t, k, ix_count);
+    for (unsigned key = 0; key < NKEYS; key++) IX.start[key + 1] += IX.start[key];
+    IX.e = nm_calloc(IX.start[NKEYS] ? IX.start[NKEYS] : 1, sizeof *IX.e);
+    static unsigned short fill[NKEYS];
+    memcpy(fill, IX.start, sizeof fill);
+    ix_fill = fill;
+    for (size_t t = 0; t < NTOPICS; t++)
+        for (int k = 0; TOPICS[t].words[k] && k < MAXKW; k++) ix_keys(t, k, ix_put);
+    ix_fill = NULL;
+}
+
+/* The C locale's isalnum and tolower, without a call per character. */
+static int alnum_c(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z');
+}
+static char lower_c(unsigned char c)
+{
+    return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
 
 /* Add hits of s to score: weight per hit, each keyword at most cap times. */
 static void count(const char *s, int weight, int cap, int score[NTOPICS], unsigned char hits[NTOPICS][MAXKW])
@@ -125,31 +189,37 @@ static void count(const char *s, int weight, int cap, int score[NTOPICS], unsign
     char w[48];
     size_t i = 0;
     while (i < len) {
-        while (i < len && !isalnum((unsigned char)s[i])) i++;
+        while (i < len && !alnum_c((unsigned char)s[i])) i++;
         size_t wl = 0;
         int too_long = 0;
         /* words keep inner hyphens and apostrophes: "weight-loss", "chang'e" */
-        while (i < len && (isalnum((unsigned char)s[i]) ||
+        while (i < len && (alnum_c((unsigned char)s[i]) ||
                            ((s[i] == '-' || s[i] == '\'') && wl && i + 1 < len &&
-                            isalnum((unsigned char)s[i + 1])))) {
-            if (wl + 1 < sizeof w) w[wl++] = (char)tolower((unsigned char)s[i]);
+                            alnum_c((unsigned char)s[i + 1])))) {
+            if (wl + 1 < sizeof w) w[wl++] = lower_c((unsigned char)s[i]);
             else too_long = 1;
             i++;
         }
         if (!wl || too_long) continue;
         w[wl] = '\0';
-        for (size_t t = 0; t < NTOPICS; t++) {
-            int k = match(TOPICS[t].words, w, wl);
-            if (k < 0 || k >= MAXKW) continue;
-            if (hits[t][k] >= cap) continue;
-            hits[t][k]++;
-            score[t] += weight;
+        unsigned matched = 0;   /* topics whose first matching keyword is found */
+        unsigned key = key_of(w, wl);
+        for (unsigned p = IX.start[key]; p < IX.start[key + 1]; p++) {
+            const kwent_t *e = &IX.e[p];
+            if (matched & (1u << e->t)) continue;
+            if (e->prefix ? wl < e->kl : wl != e->kl) continue;
+            if (memcmp(TOPICS[e->t].words[e->k], w, e->kl) != 0) continue;
+            matched |= 1u << e->t;
+            if (hits[e->t][e->k] >= cap) continue;
+            hits[e->t][e->k]++;
+            score[e->t] += weight;
         }
     }
 }
 
 size_t summ_topics(const char *title, const char *text, const char **labels, size_t max)
 {
+    pthread_once(&ix_once, ix_build);
     int score[NTOPICS] = {0};
     unsigned char th[NTOPICS][MAXKW], xh[NTOPICS][MAXKW];
     memset(th, 0, sizeof th);
