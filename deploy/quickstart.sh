@@ -114,7 +114,8 @@ $newsmill digest --date 2025-07-13
 
 query="SELECT a.source_site, a.title, left(s.summary, 80) || '…' AS summary
 FROM articles a JOIN summaries s ON s.article_id = a.id
-WHERE to_tsvector('english', a.title || ' ' || a.text) @@ to_tsquery('english', 'moon')
+WHERE to_tsvector('english', coalesce(a.title, '') || ' ' || coalesce(a.text, ''))
+      @@ websearch_to_tsquery('english', 'moon')
 ORDER BY a.published_at;"
 say "an example SQL query (psql \"$NEWSMILL_DATABASE_URL\")"
 echo "$query"
