@@ -163,10 +163,20 @@ static void test_all_at_once(const fetch_settings_t *s)
     fetch_engine_destroy(&e);
     CHECK_INT(a.done, NCASES);
     for (int i = 0; i < NCASES; i++) {
-        /* side by side on a busy machine: the same class and reason, a looser clock */
+        /* side by side on a busy machine: the same class and reason, a looser
+         * clock. A moment's stall of 16 transfers at once can trip the
+         * low-speed timer (1 s) before the total timeout (3 s) on the steady
+         * drip (seen once in CI): either way it is the same transient
+         * timeout, which is what the check keeps; the exact reason and clock
+         * are checked one at a time above. */
         bad_case_t loose = cases[i];
         loose.min_ms = cases[i].min_ms * 8 / 10;
         loose.max_ms = cases[i].max_ms + 1500;
+        if (strncmp(loose.reason, "timeout:", 8) == 0) {
+            loose.reason = "timeout:";
+            if (loose.min_ms > 800)
+                loose.min_ms = 800;
+        }
         check_result(&loose, &a.res[i], a.took[i]);
         fetch_result_free(&a.res[i]);
     }
