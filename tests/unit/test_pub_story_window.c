@@ -255,8 +255,10 @@ int main(void)
                                    " AND count(*) FILTER (WHERE relation = 'same_event') > 10"
                                    " AND count(*) FILTER (WHERE relation = 'first') > 10 FROM story_articles");
     CHECK_STR(mix, "t");
-    fprintf(stderr, "relations: %s\n", value(side[0].adm, "SELECT string_agg(relation || ' ' || n, ', ')"
-                                                         " FROM (SELECT relation, count(*) n FROM story_articles GROUP BY 1) x"));
+    char *rel = value(side[0].adm, "SELECT string_agg(relation || ' ' || n, ', ')"
+                                   " FROM (SELECT relation, count(*) n FROM story_articles GROUP BY 1) x");
+    fprintf(stderr, "relations: %s\n", rel);
+    free(rel);
     /* migration 007 kept full-text search as documented (docs/operations.md,
      * "SQL for users"): that query can use articles_fts; the text is lz4 */
     run(side[0].adm, "SET enable_seqscan = off");
