@@ -209,6 +209,20 @@ PGconn *pub_db_conn(pub_db_t *db)
 const pub_policy_t *pub_db_policy(const pub_db_t *db) { return &db->policy; }
 pub_db_stats_t pub_db_stats(const pub_db_t *db) { return db->stats; }
 
+/* A statement's result if it succeeded, else NULL (r cleared) with the
+ * server's reason in err. */
+static PGresult *checked(pub_db_t *db, PGresult *r, char *err, size_t errlen)
+{
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return r;
+    set_err(err, errlen, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+    if (err && !err[0])
+        set_err(err, errlen, "%s", PQerrorMessage(db->conn));
+    PQclear(r);
+    return NULL;
+}
+
 /* Run one parameterized statement. Returns the result (caller PQclear) or
  * NULL with a reason in err. */
 static PGresult *q(pub_db_t *db, const char *sql, int n, const char *const *params,
@@ -218,15 +232,7 @@ static PGresult *q(pub_db_t *db, const char *sql, int n, const char *const *para
         set_err(err, errlen, "not connected to PostgreSQL");
         return NULL;
     }
-    PGresult *r = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(r);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-        return r;
-    set_err(err, errlen, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
-    if (err && !err[0])
-        set_err(err, errlen, "%s", PQerrorMessage(db->conn));
-    PQclear(r);
-    return NULL;
+    return checked(db, PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0), err, errlen);
 }
 
 /* q for the statements run for every result: prepared once per session
@@ -250,36 +256,30 @@ static PGresult *qp(pub_db_t *db, const char *sql, int n, const char *const *par
         if (k == PUB_PREP_MAX)
             return q(db, sql, n, params, err, errlen);
         snprintf(name, sizeof name, "nm_p%d", k);
-        PGresult *r = PQprepare(db->conn, name, sql, n, NULL);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            set_err(err, errlen, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
-            PQclear(r);
+        PGresult *r = checked(db, PQprepare(db->conn, name, sql, n, NULL), err, errlen);
+        if (!r)
             return NULL;
-        }
         PQclear(r);
         db->prep_sql[k] = nm_strdup(sql);
         db->nprep++;
     }
     db->prep_key[k] = sql;
     snprintf(name, sizeof name, "nm_p%d", k);
-    PGresult *r = PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(r);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-        return r;
-    set_err(err, errlen, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
-    if (err && !err[0])
-        set_err(err, errlen, "%s", PQerrorMessage(db->conn));
-    PQclear(r);
-    return NULL;
+    return checked(db, PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0), err, errlen);
 }
 
-static int xp(pub_db_t *db, const char *sql, int n, const char *const *params, char *err, size_t errlen)
+/* For statements whose result we do not need: 0, or -1 if r is NULL. */
+static int cleared(PGresult *r)
 {
-    PGresult *r = qp(db, sql, n, params, err, errlen);
     if (!r)
         return -1;
     PQclear(r);
     return 0;
+}
+
+static int xp(pub_db_t *db, const char *sql, int n, const char *const *params, char *err, size_t errlen)
+{
+    return cleared(qp(db, sql, n, params, err, errlen));
 }
 
 PGresult *pub_db_query_prepared(pub_db_t *db, const char *sql, int n, const char *const *params,
@@ -295,11 +295,7 @@ PGresult *pub_db_query_prepared(pub_db_t *db, const char *sql, int n, const char
 /* Statement whose result we do not need. */
 static int x(pub_db_t *db, const char *sql, int n, const char *const *params, char *err, size_t errlen)
 {
-    PGresult *r = q(db, sql, n, params, err, errlen);
-    if (!r)
-        return -1;
-    PQclear(r);
-    return 0;
+    return cleared(q(db, sql, n, params, err, errlen));
 }
 
 static int begin(pub_db_t *db, char *err, size_t errlen) { return x(db, "BEGIN", 0, NULL, err, errlen); }

@@ -157,6 +157,16 @@ static double overlap_sim(const svec_t *a, const svec_t *b, double la, double lb
     return 0.5 * (sa + sb) / (log(la) + log(lb));
 }
 
+/* out[idx[i]] = pr[i] scaled so the best candidate scores 1; 0 for
+ * sentences that are not candidates. */
+static void scale_to_best(double *out, const double *pr, const size_t *idx, const int *cand, size_t m)
+{
+    double mx = 0;
+    for (size_t i = 0; i < m; i++)
+        if (cand[idx[i]] && pr[i] > mx) mx = pr[i];
+    for (size_t i = 0; i < m; i++) out[idx[i]] = mx > 0 && cand[idx[i]] ? pr[i] / mx : 0;
+}
+
 /* LexRank-style centrality of the candidates, scaled so the best is 1: a
  * PageRank over the sentence-similarity graph. Quadratic in the graph's
  * sentences at worst, so only the first SUMM_GRAPH_MAX take part; later
@@ -338,12 +348,7 @@ static double *centrality(const svec_t *raw, const double *len, const int *cand,
         nx = tmp;
     }
     free(order);
-    double mx = 0;
-    for (size_t i = 0; i < m; i++) {
-        if (!cand[idx[i]]) continue;
-        if (pr[i] > mx) mx = pr[i];
-    }
-    for (size_t i = 0; i < m; i++) out[idx[i]] = mx > 0 && cand[idx[i]] ? pr[i] / mx : 0;
+    scale_to_best(out, pr, idx, cand, m);
     free(anb);
     free(aw);
     free(nadj);
@@ -384,12 +389,7 @@ static double *centrality_dense(const svec_t *raw, const double *len, const int 
         }
         memcpy(pr, nx, m * sizeof *pr);
     }
-    double mx = 0;
-    for (size_t i = 0; i < m; i++) {
-        if (!cand[idx[i]]) continue;
-        if (pr[i] > mx) mx = pr[i];
-    }
-    for (size_t i = 0; i < m; i++) out[idx[i]] = mx > 0 && cand[idx[i]] ? pr[i] / mx : 0;
+    scale_to_best(out, pr, idx, cand, m);
     free(sim);
     free(deg);
     free(pr);
