@@ -11,6 +11,8 @@
 # CHAOS_SECONDS (240)     stop the faults after this long anyway
 # CHAOS_CONTROL=1         negative control: fencing off (test-only setting),
 #                         only the SIGSTOP fault; the duplicate check must fire
+# CHAOS_SOAK=1            repeat the stop, restarts and termination every 30
+#                         kills instead of once (bench/chaos_soak.sh)
 # bench/chaos_soak.sh runs this for longer with a bigger corpus.
 . "$NM_SOURCE_DIR/tests/lib.sh"
 articles=${CHAOS_ARTICLES:-2000}
@@ -107,7 +109,9 @@ else
         kills=$((kills + 1)); hit[${w%[12]}]=1
         sleep 0.3
         start_w "$w"
-        case $step in
+        phase=$step
+        [ "${CHAOS_SOAK:-0}" = 1 ] && phase=$(( (step - 1) % 30 + 1 ))
+        case $phase in
             6)  kill -STOP "${pid[summ2]}"; sleep $((NEWSMILL_PUBLISHER_LEASE_SECONDS + 2)); kill -CONT "${pid[summ2]}"; stopped=$((stopped + 1)) ;;
             10|22) pg_stop; sleep 1; eval "$("$NM_SOURCE_DIR/tests/pg.sh" start "$pgdir")"; pg_restarts=$((pg_restarts + 1)) ;;
             16) n=$(sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '$NM_DB' AND pid <> pg_backend_pid()")
@@ -149,5 +153,5 @@ fi
 [ "$retried" -gt 0 ] || fail "no retries visible: the faults did not bite"
 [ $kills -ge 30 ] || fail "only $kills kills (the fault loop timed out)"
 for s in fetcher parser summ publisher; do [ -n "${hit[$s]:-}" ] || fail "stage $s never killed"; done
-[ $pg_restarts = 2 ] || fail "PostgreSQL restarted $pg_restarts times, expected 2"
-ok "every article exactly once through $kills kills, $stopped stop, $pg_restarts PostgreSQL restarts"
+[ $pg_restarts -ge 2 ] || fail "PostgreSQL restarted $pg_restarts times, expected 2 or more"
+ok "every article exactly once through $kills kills, $stopped stops, $pg_restarts PostgreSQL restarts"
