@@ -58,6 +58,7 @@ static const key_t_ keys[] = {
     K(fetcher, host_cache, T_INT, "10000"),
     K(fetcher, low_speed_bytes, T_INT, "100"),
     K(fetcher, low_speed_seconds, T_INT, "15"),
+    K(fetcher, pass_encoded, T_BOOL, "true"),
 
     K(parser, bind, T_STR, "tcp://127.0.0.1:7103"),
     K(parser, summarizer_endpoints, T_STR, "tcp://127.0.0.1:7104"),
@@ -105,6 +106,7 @@ static const key_t_ keys[] = {
     K(zmq, send_timeout_ms, T_INT, "5000"),
     K(zmq, memory_budget_mb, T_INT, "256"),
     K(zmq, typical_message_bytes, T_LONG, "65536"),
+    K(zmq, page_hwm, T_INT, "16"),
 
     K(log, level, T_STR, "info"),
 

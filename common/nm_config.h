@@ -53,6 +53,7 @@ typedef struct {
         int host_cache;            /* hosts remembered (robots.txt, pacing) */
         int low_speed_bytes;       /* abort a transfer slower than this many bytes/s ... */
         int low_speed_seconds;     /* ... for this long; 0 = off */
+        bool pass_encoded;         /* send gzip/deflate/br pages to parsers still compressed */
     } fetcher;
     struct {
         char *bind;                /* PULL: pages from fetchers */
@@ -105,6 +106,7 @@ typedef struct {
         int send_timeout_ms;       /* give up a blocked send after this (lease brings work back) */
         int memory_budget_mb;      /* caps high-water marks (nm_msg_hwm_from_budget); 0 = off */
         long typical_message_bytes;/* message size the budget is divided by */
+        int page_hwm;              /* high-water marks of page sockets (fetcher -> parser) */
     } zmq;
     struct {
         char *level;               /* err, warning, notice, info, debug */

@@ -77,6 +77,12 @@ void nm_msg_hwm_from_budget(const nm_config_t *cfg, int *sndhwm, int *rcvhwm)
 void *nm_sock_new(void *ctx, int type, const char *endpoints, bool bind,
                   const nm_config_t *cfg, char *err, size_t errlen)
 {
+    return nm_sock_new_queue(ctx, type, endpoints, bind, 0, cfg, err, errlen);
+}
+
+void *nm_sock_new_queue(void *ctx, int type, const char *endpoints, bool bind, int hwm,
+                        const nm_config_t *cfg, char *err, size_t errlen)
+{
     void *s = zmq_socket(ctx, type);
     if (!s) {
         snprintf(err, errlen, "zmq_socket: %s", zmq_strerror(zmq_errno()));
@@ -85,6 +91,8 @@ void *nm_sock_new(void *ctx, int type, const char *endpoints, bool bind,
     int64_t maxmsg = cfg->zmq.max_message_bytes;
     int linger = 1000, sndhwm = cfg->zmq.sndhwm, rcvhwm = cfg->zmq.rcvhwm;
     nm_msg_hwm_from_budget(cfg, &sndhwm, &rcvhwm);
+    if (hwm > 0)   /* before bind/connect: pipes take the marks they are made with */
+        sndhwm = rcvhwm = hwm;
     int hb = cfg->zmq.heartbeat_ms, hbttl = hb * 3, sndtimeo = cfg->zmq.send_timeout_ms;
     zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
@@ -177,6 +185,57 @@ int nm_msg_send_to(void *sock, const void *identity, size_t idlen,
 int nm_msg_send(void *sock, const nm_envelope_t *env, int flags)
 {
     return nm_msg_send_to(sock, NULL, 0, env, flags);
+}
+
+struct nm_pending {
+    zmq_msg_t msg;     /* owns the packed bytes (freed by zmq once sent) */
+    size_t len;
+    nm_envelope_t kind;   /* body_case only: for the counters */
+};
+
+nm_pending_t *nm_pending_new(const nm_envelope_t *env)
+{
+    nm_pending_t *p = nm_calloc(1, sizeof *p);
+    p->len = newsmill__envelope__get_packed_size(env);
+    uint8_t *data = nm_malloc(p->len);
+    newsmill__envelope__pack(env, data);
+    zmq_msg_init_data(&p->msg, data, p->len, free_packed, NULL);
+    nm_envelope_init(&p->kind);
+    p->kind.body_case = env->body_case;
+    return p;
+}
+
+int nm_pending_send(void *sock, nm_pending_t **p_p, int flags)
+{
+    nm_pending_t *p = *p_p;
+    /* On failure libzmq leaves the message (and its bytes) to us: kept for
+     * the next try. EAGAIN is the expected "not now", not a failure. */
+    if (zmq_msg_send(&p->msg, sock, flags) < 0) {
+        int e = errno;
+        if (e != EAGAIN)
+            count_msg(DIR_SEND_FAILED, &p->kind);
+        errno = e;
+        return -1;
+    }
+    count_msg(DIR_SENT, &p->kind);
+    zmq_msg_close(&p->msg);   /* now empty: the bytes are zmq's */
+    free(p);
+    *p_p = NULL;
+    return 0;
+}
+
+size_t nm_pending_size(const nm_pending_t *p)
+{
+    return p->len;
+}
+
+void nm_pending_destroy(nm_pending_t **p_p)
+{
+    if (p_p && *p_p) {
+        zmq_msg_close(&(*p_p)->msg);
+        free(*p_p);
+        *p_p = NULL;
+    }
 }
 
 static void drain_more(void *sock)

@@ -25,6 +25,13 @@ void *nm_sock_new(void *ctx, int type, const char *endpoints, bool bind,
                   const nm_config_t *cfg, char *err, size_t errlen);
 void nm_sock_close(void **sock_p);
 
+/* The same with both high-water marks set to hwm messages (when > 0) instead
+ * of zmq.sndhwm/rcvhwm: for sockets whose messages are large (pages), where a
+ * queue of 1000 would hold hundreds of MB. A sender that must not lose
+ * messages then holds them itself (nm_pending_t) and asks for less work. */
+void *nm_sock_new_queue(void *ctx, int type, const char *endpoints, bool bind, int hwm,
+                        const nm_config_t *cfg, char *err, size_t errlen);
+
 /* Initialise an envelope (version set, no body). */
 void nm_envelope_init(nm_envelope_t *env);
 
@@ -34,6 +41,17 @@ void nm_envelope_init(nm_envelope_t *env);
 int nm_msg_send(void *sock, const nm_envelope_t *env, int flags);
 int nm_msg_send_to(void *sock, const void *identity, size_t idlen,
                    const nm_envelope_t *env, int flags);
+
+/* A message encoded once and sent when the peer can take it: a sender whose
+ * peer is at its high-water mark keeps it (no copy, no re-encoding) and tries
+ * again later with ZMQ_DONTWAIT. */
+typedef struct nm_pending nm_pending_t;
+nm_pending_t *nm_pending_new(const nm_envelope_t *env);
+/* 0: sent, *p_p is taken (and set to NULL). -1 with errno (EAGAIN: the peer
+ * cannot take it now): *p_p is still the caller's, to retry or destroy. */
+int nm_pending_send(void *sock, nm_pending_t **p_p, int flags);
+size_t nm_pending_size(const nm_pending_t *p);
+void nm_pending_destroy(nm_pending_t **p_p);
 
 /* Receive one message and decode it. Returns the envelope (free it with
  * nm_msg_free) or NULL: with *err set to a reason when a message arrived but

@@ -8,6 +8,7 @@ packages=(
     libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev libpq-dev
     libxml2-dev libjansson-dev libinih-dev libsystemd-dev zlib1g-dev libmicrohttpd-dev
     libstemmer-dev libuchardet-dev
+    libdeflate-dev libbrotli-dev   # the parser decodes pages passed through compressed
     postgresql postgresql-client procps jq
     iproute2 curl systemd   # ops tests: ip netns, metrics scrapes, systemd-analyze
 )

@@ -137,7 +137,9 @@ void fetch_result_free(fetch_result_t *r)
     free(r->charset);
     free(r->etag);
     free(r->last_modified);
+    free(r->content_encoding);
     r->url = r->final_url = r->content_type = r->charset = r->etag = r->last_modified = NULL;
+    r->content_encoding = NULL;
 }
 
 /* Header values come from the network: cap them and drop control bytes, so
@@ -201,6 +203,25 @@ static char *charset_of(const char *ct)
     return NULL;
 }
 
+/* Content-Encoding, lower case without blanks ("gzip", "gzip,br"), or NULL
+ * for none or identity: what the body still is when libcurl did not decode. */
+static char *encoding_of(CURL *easy)
+{
+    char *v = header_value(easy, "Content-Encoding");
+    if (!v)
+        return NULL;
+    char *o = v;
+    for (const char *c = v; *c; c++)
+        if (*c != ' ' && *c != '\t')
+            *o++ = (char)tolower((unsigned char)*c);
+    *o = '\0';
+    if (!*v || !strcmp(v, "identity")) {
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
 /* Freshness lifetime from Cache-Control max-age, else Expires - Date. */
 static int max_age_of(CURL *easy)
 {
@@ -244,6 +265,31 @@ static int max_age_of(CURL *easy)
     return (int)(age > year ? year : age);
 }
 
+/* Does libcurl hand us the body as sent (nothing for it to decode)? */
+static bool body_as_sent(const xfer_t *x)
+{
+    if (x->eng->s.pass_encoded && !x->is_robots)
+        return true;
+    struct curl_header *h = NULL;
+    return curl_easy_header(x->easy, "Content-Encoding", 0, CURLH_HEADER, -1, &h) != CURLHE_OK;
+}
+
+/* One allocation for the whole body when Content-Length tells its size (and
+ * it is the size we will get: nothing decoded in between), instead of a
+ * doubling realloc chain copying it ~twice. A lying length costs nothing:
+ * the buffer still grows past it, and the cap still holds. */
+static void presize(xfer_t *x)
+{
+    curl_off_t cl = -1;
+    nm_buf_t *b = &x->res.body;
+    if (curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) != CURLE_OK || cl <= 0 ||
+        (b->limit && (size_t)cl > b->limit) || !body_as_sent(x))
+        return;
+    b->data = nm_malloc((size_t)cl + 1);   /* nm_buf's contract: cap counts the NUL */
+    b->cap = (size_t)cl + 1;
+    b->data[0] = '\0';
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
     xfer_t *x = userdata;
@@ -258,6 +304,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
         x->discarded = true;   /* the status says all we need; don't download error pages */
         return len ? 0 : len;
     }
+    if (!x->res.body.data)
+        presize(x);
     if (nm_buf_append(&x->res.body, data, len) < 0) {
         x->too_large = true;
         return len ? 0 : len;
@@ -410,6 +458,8 @@ static void finish(xfer_t *x, CURLcode rc)
         r->etag = header_value(h, "ETag");
         r->last_modified = header_value(h, "Last-Modified");
         r->max_age = max_age_of(h);
+        if (s->pass_encoded)
+            r->content_encoding = encoding_of(h);
         if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &retry) == CURLE_OK && retry > 0)
             r->retry_after = retry > 86400 ? 86400 : (int)retry;
     }
@@ -425,6 +475,9 @@ static void finish(xfer_t *x, CURLcode rc)
             if (!r->last_modified && x->req_last_modified)
                 r->last_modified = nm_strdup(x->req_last_modified);
         }
+    } else if ((x->too_large || rc == CURLE_FILESIZE_EXCEEDED) && r->content_encoding) {
+        set_reason(r, FETCH_PERMANENT, "too large: body exceeds %zu bytes (%s-encoded, before decoding)",
+                   s->max_bytes, r->content_encoding);
     } else if (x->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
         set_reason(r, FETCH_PERMANENT, "too large: body exceeds %zu bytes (decoded)", s->max_bytes);
     } else if (x->blocked) {
@@ -482,8 +535,11 @@ static void finish(xfer_t *x, CURLcode rc)
             break;
         }
     }
-    if (r->cls != FETCH_PAGE)
+    if (r->cls != FETCH_PAGE) {
         nm_buf_free(&r->body);
+        free(r->content_encoding);
+        r->content_encoding = NULL;
+    }
 }
 
 fetch_engine_t *fetch_engine_new(const fetch_settings_t *s, fetch_done_fn done, void *ctx,
@@ -678,7 +734,13 @@ static int xfer_start(fetch_engine_t *e, xfer_t *x, char *err, size_t errlen)
             curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
             curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)s->max_redirects);
         }
-        curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");   /* every encoding libcurl can decode */
+        if (s->pass_encoded && !x->is_robots) {
+            /* what parse_body decodes; libcurl only negotiates */
+            curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip, deflate, br");
+            curl_easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+        } else {
+            curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");   /* every encoding libcurl can decode */
+        }
         curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");        /* cookies across one transfer's redirects */
         curl_easy_setopt(h, CURLOPT_USERAGENT, s->user_agent);
         /* "" disables proxies outright, even http_proxy & co. from the environment;

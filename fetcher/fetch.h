@@ -26,6 +26,10 @@
  *  - the body is counted on DECODED bytes (gzip/deflate/br are negotiated and
  *    decoded by libcurl) and the transfer is aborted as soon as it would pass
  *    max_bytes, so a decompression bomb costs at most max_bytes of memory;
+ *    with pass_encoded, a gzip/deflate/br body is delivered as sent instead
+ *    (content_encoding says which; max_bytes then caps the bytes as sent, and
+ *    decoding under the same cap is the receiver's job: parser/parse_body.h).
+ *    robots.txt is always decoded here;
  *  - bodies of non-2xx answers are not downloaded;
  *  - unless allow_private, no connection to a non-public address (see
  *    fetch_addr.h), checked on the resolved address of each connection
@@ -90,9 +94,11 @@ typedef struct {
     long robots_ttl_ms;         /* 0 = a day */
     long robots_max_delay_ms;   /* cap on Crawl-delay */
     int host_cache;             /* hosts remembered; 0 = 10000 */
+    bool pass_encoded;          /* deliver gzip/deflate/br bodies undecoded (see above) */
 } fetch_settings_t;
 
-/* Settings from cfg->fetcher (the strings stay borrowed from cfg). */
+/* Settings from cfg->fetcher (the strings stay borrowed from cfg). Not
+ * pass_encoded: only a caller that decodes (the daemon's parsers) sets it. */
 void fetch_settings_from_config(fetch_settings_t *s, const nm_config_t *cfg);
 
 typedef struct {
@@ -109,7 +115,9 @@ typedef struct {
     void *user;
     fetch_class_t cls;
     long http_status;           /* 0 when there was no HTTP answer */
-    nm_buf_t body;              /* decoded body (PAGE only); NUL-terminated */
+    nm_buf_t body;              /* body (PAGE only), decoded unless content_encoding; NUL-terminated */
+    char *content_encoding;     /* pass_encoded: the Content-Encoding body is still in
+                                   (lower case, e.g. "gzip"); NULL when decoded/identity */
     char *url;                  /* as requested */
     char *final_url;            /* the last hop's URL (= url when none redirected); a
                                    redirect target refused by robots.txt or never started

@@ -22,15 +22,26 @@ typedef struct queued {
     nm_envelope_t *env;
 } queued_t;
 
+/* A finished page the parsers cannot take yet (all at their page_hwm): it
+ * keeps its slot until sent, so the fetcher asks for less work instead of
+ * piling pages up in memory. */
+typedef struct held {
+    struct held *next;
+    nm_pending_t *msg;
+    int64_t job_id;
+    int64_t lease_expires_at;   /* unix seconds; past it the page is someone else's job */
+} held_t;
+
 struct fetch_daemon {
     const nm_config_t *cfg;
     void *dispatch, *pages, *sink;
-    int dispatch_fd;
+    int dispatch_fd, pages_fd;
     fetch_engine_t *engine;
     char id[128];
     int concurrency;
     bool draining;
     queued_t *queue_head, *queue_tail;
+    held_t *held_head, *held_tail;
     fetch_daemon_stats_t st;
     int64_t last_credit_ms;
     int64_t last_status_ms;
@@ -52,7 +63,7 @@ static int free_slots(const fetch_daemon_t *f)
 {
     if (f->draining)
         return 0;
-    int n = f->concurrency - fetch_engine_active(f->engine) - f->st.queued;
+    int n = f->concurrency - fetch_engine_active(f->engine) - f->st.queued - f->st.held;
     return n > 0 ? n : 0;
 }
 
@@ -72,18 +83,88 @@ static void send_credits(fetch_daemon_t *f)
     f->last_credit_ms = nm_now_ms();
 }
 
+/* Outcomes: small, and the sink is one publisher; a send that times out is
+ * dropped (the lease brings the job back). Pages go through send_page. */
 static void send_or_drop(fetch_daemon_t *f, void *sock, const nm_envelope_t *env, int64_t job_id)
 {
     if (nm_msg_send(sock, env, 0) == 0) {
-        if (env->body_case == NEWSMILL__ENVELOPE__BODY_PAGE)
-            f->st.pages_sent++;
-        else
-            f->st.outcomes_sent++;
+        f->st.outcomes_sent++;
         return;
     }
     f->st.send_failures++;
     nm_log_job(NM_LOG_WARNING, job_id, "could not send %s (%s); dropped, the lease will bring the job back",
                nm_msg_kind(env), zmq_strerror(errno));
+}
+
+static void held_pop(fetch_daemon_t *f)
+{
+    held_t *h = f->held_head;
+    f->held_head = h->next;
+    if (!f->held_head)
+        f->held_tail = NULL;
+    f->st.held--;
+    nm_pending_destroy(&h->msg);
+    free(h);
+}
+
+/* Send held pages, oldest first, while the parsers take them; drop those
+ * whose lease has run out (the publisher has handed the job out again). */
+static void flush_held(fetch_daemon_t *f)
+{
+    int64_t now = nm_time_s();
+    while (f->held_head) {
+        held_t *h = f->held_head;
+        if (h->lease_expires_at > 0 && now > h->lease_expires_at) {
+            f->st.send_failures++;
+            nm_log_job(NM_LOG_WARNING, h->job_id, "page not taken by any parser before its lease expired; "
+                       "dropped, the lease brings the job back");
+            held_pop(f);
+            continue;
+        }
+        if (nm_pending_send(f->pages, &h->msg, ZMQ_DONTWAIT) == 0) {
+            f->st.pages_sent++;
+            held_pop(f);
+            continue;
+        }
+        if (errno != EAGAIN && errno != EINTR) {
+            f->st.send_failures++;
+            nm_log_job(NM_LOG_WARNING, h->job_id, "could not send page (%s); dropped, the lease will "
+                       "bring the job back", zmq_strerror(errno));
+            held_pop(f);
+            continue;
+        }
+        break;   /* the parsers are full: wait for the pages socket */
+    }
+}
+
+/* A page goes out now if a parser can take it and nothing older waits,
+ * else it is held (in order). Never blocks the loop. */
+static void send_page(fetch_daemon_t *f, const nm_envelope_t *env, int64_t job_id, int64_t lease_expires_at)
+{
+    nm_pending_t *msg = nm_pending_new(env);
+    if (!f->held_head) {
+        if (nm_pending_send(f->pages, &msg, ZMQ_DONTWAIT) == 0) {
+            f->st.pages_sent++;
+            return;
+        }
+        if (errno != EAGAIN && errno != EINTR) {
+            f->st.send_failures++;
+            nm_log_job(NM_LOG_WARNING, job_id, "could not send page (%s); dropped, the lease will bring "
+                       "the job back", zmq_strerror(errno));
+            nm_pending_destroy(&msg);
+            return;
+        }
+    }
+    held_t *h = nm_calloc(1, sizeof *h);
+    h->msg = msg;
+    h->job_id = job_id;
+    h->lease_expires_at = lease_expires_at;
+    if (f->held_tail)
+        f->held_tail->next = h;
+    else
+        f->held_head = h;
+    f->held_tail = h;
+    f->st.held++;
 }
 
 static Newsmill__OutcomeClass outcome_class(fetch_class_t c)
@@ -120,9 +201,10 @@ static void on_done(fetch_result_t *r, void *ctx)
         p.fetched_at = r->fetched_at;
         p.feed_id = job->feed_id;
         p.max_age = r->max_age;
+        p.content_encoding = s_or_empty(r->content_encoding);
         env.body_case = NEWSMILL__ENVELOPE__BODY_PAGE;
         env.page = &p;
-        send_or_drop(f, f->pages, &env, r->id);
+        send_page(f, &env, r->id, job->lease_expires_at);
     } else {
         Newsmill__Outcome o = NEWSMILL__OUTCOME__INIT;
         o.ref = job->ref;
@@ -171,7 +253,7 @@ static void start_job(fetch_daemon_t *f, nm_envelope_t *env)
 
 static void start_queued(fetch_daemon_t *f)
 {
-    while (f->queue_head && fetch_engine_active(f->engine) < f->concurrency) {
+    while (f->queue_head && fetch_engine_active(f->engine) + f->st.held < f->concurrency) {
         queued_t *q = f->queue_head;
         f->queue_head = q->next;
         if (!f->queue_head)
@@ -238,7 +320,7 @@ fetch_daemon_t *fetch_daemon_new(const nm_config_t *cfg, void *zmq_ctx, char *er
     fetch_daemon_t *f = nm_calloc(1, sizeof *f);
     f->cfg = cfg;
     f->concurrency = cfg->fetcher.concurrency > 0 ? cfg->fetcher.concurrency : 1;
-    f->dispatch_fd = -1;
+    f->dispatch_fd = f->pages_fd = -1;
     if (cfg->fetcher.id && *cfg->fetcher.id) {
         snprintf(f->id, sizeof f->id, "%s", cfg->fetcher.id);
     } else {
@@ -254,6 +336,7 @@ fetch_daemon_t *fetch_daemon_new(const nm_config_t *cfg, void *zmq_ctx, char *er
 
     fetch_settings_t s;
     fetch_settings_from_config(&s, cfg);
+    s.pass_encoded = cfg->fetcher.pass_encoded;   /* parsers decode (parser/parse_body.h) */
     f->engine = fetch_engine_new(&s, on_done, f, err, errlen);
     if (!f->engine)
         goto fail;
@@ -264,7 +347,8 @@ fetch_daemon_t *fetch_daemon_new(const nm_config_t *cfg, void *zmq_ctx, char *er
         snprintf(err, errlen, "dispatch socket: %s", why);
         goto fail;
     }
-    f->pages = nm_sock_new(zmq_ctx, ZMQ_PUSH, cfg->fetcher.parser_endpoints, false, cfg, why, sizeof why);
+    f->pages = nm_sock_new_queue(zmq_ctx, ZMQ_PUSH, cfg->fetcher.parser_endpoints, false, cfg->zmq.page_hwm,
+                                 cfg, why, sizeof why);
     if (!f->pages) {
         snprintf(err, errlen, "parser socket: %s", why);
         goto fail;
@@ -277,6 +361,9 @@ fetch_daemon_t *fetch_daemon_new(const nm_config_t *cfg, void *zmq_ctx, char *er
     size_t fdlen = sizeof f->dispatch_fd;
     if (zmq_getsockopt(f->dispatch, ZMQ_FD, &f->dispatch_fd, &fdlen) < 0)
         f->dispatch_fd = -1;   /* we still work, polling at the step timeout */
+    fdlen = sizeof f->pages_fd;
+    if (zmq_getsockopt(f->pages, ZMQ_FD, &f->pages_fd, &fdlen) < 0)
+        f->pages_fd = -1;
     send_credits(f);
     return f;
 fail:
@@ -306,6 +393,8 @@ void fetch_daemon_destroy(fetch_daemon_t **f_p)
         nm_msg_free(&q->env);
         free(q);
     }
+    while (f->held_head)
+        held_pop(f);
     nm_sock_close(&f->dispatch);
     nm_sock_close(&f->pages);
     nm_sock_close(&f->sink);
@@ -322,9 +411,21 @@ void fetch_daemon_step(fetch_daemon_t *f, int timeout_ms)
 {
     /* ZMQ_FD is edge-triggered: drain the socket before every wait. */
     receive_jobs(f);
+    flush_held(f);
     start_queued(f);
-    int finished = fetch_engine_poll(f->engine, f->dispatch_fd >= 0 ? &f->dispatch_fd : NULL,
-                                     f->dispatch_fd >= 0 ? 1 : 0, timeout_ms);
+    /* the pages socket's fd too while pages wait, so a parser taking one
+     * wakes us (its fd is edge-triggered as well: flush_held just looked) */
+    int fds[2], nfds = 0;
+    if (f->dispatch_fd >= 0)
+        fds[nfds++] = f->dispatch_fd;
+    if (f->held_head && f->pages_fd >= 0)
+        fds[nfds++] = f->pages_fd;
+    int held_before = f->st.held;
+    int finished = fetch_engine_poll(f->engine, fds, nfds, f->held_head ? (timeout_ms < 100 ? timeout_ms : 100)
+                                                                        : timeout_ms);
+    flush_held(f);
+    if (f->st.held < held_before)
+        finished++;   /* slots freed by pages that went out */
     start_queued(f);
 
     /* Finished work means free slots: say so now rather than at the heartbeat. */
@@ -335,8 +436,8 @@ void fetch_daemon_step(fetch_daemon_t *f, int timeout_ms)
     nm_daemon_watchdog();
     if (now - f->last_status_ms >= 1000) {
         f->last_status_ms = now;
-        nm_daemon_status("active=%d waiting_for_host=%d queued=%d done=%llu pages=%llu outcomes=%llu rejected=%llu",
-                         fetch_engine_active(f->engine), fetch_engine_waiting(f->engine), f->st.queued,
+        nm_daemon_status("active=%d waiting_for_host=%d queued=%d held=%d done=%llu pages=%llu outcomes=%llu rejected=%llu",
+                         fetch_engine_active(f->engine), fetch_engine_waiting(f->engine), f->st.queued, f->st.held,
                          (unsigned long long)f->st.done, (unsigned long long)f->st.pages_sent,
                          (unsigned long long)f->st.outcomes_sent, (unsigned long long)f->st.rejected);
     }
@@ -358,14 +459,19 @@ void fetch_daemon_drain(fetch_daemon_t *f, int max_ms)
     int64_t deadline = nm_now_ms() + max_ms;
     nm_notice("stopping: %d transfers in flight, waiting up to %d ms",
               fetch_engine_active(f->engine), max_ms);
-    while (fetch_engine_active(f->engine) > 0 && nm_now_ms() < deadline) {
+    while ((fetch_engine_active(f->engine) > 0 || f->held_head) && nm_now_ms() < deadline) {
         receive_jobs(f);
-        fetch_engine_poll(f->engine, NULL, 0, 100);
+        flush_held(f);
+        fetch_engine_poll(f->engine, f->held_head && f->pages_fd >= 0 ? &f->pages_fd : NULL,
+                          f->held_head && f->pages_fd >= 0 ? 1 : 0, 100);
         nm_daemon_watchdog();
     }
-    if (fetch_engine_active(f->engine) > 0)
-        nm_notice("stopping with %d transfers unfinished (their leases bring them back)",
-                  fetch_engine_active(f->engine));
+    flush_held(f);
+    if (fetch_engine_active(f->engine) > 0 || f->held_head)
+        nm_notice("stopping with %d transfers unfinished and %d pages unsent (their leases bring them back)",
+                  fetch_engine_active(f->engine), f->st.held);
+    while (f->held_head)
+        held_pop(f);
 }
 
 void fetch_daemon_stats(const fetch_daemon_t *f, fetch_daemon_stats_t *out)

@@ -6,18 +6,24 @@
  *
  * Promises:
  *  - credits are absolute: WorkRequest{free_slots = concurrency - active -
- *    queued, jobs_received = every Job received so far}, where active counts
+ *    queued - held, jobs_received = every Job received so far}, where active counts
  *    jobs waiting in the engine for a busy host (politeness, robots.txt) as
  *    well as running transfers, so a fetcher never hoards more jobs than its
  *    slots; sent at start, when
  *    slots free up, and at least once a second as a heartbeat;
  *  - a Job beyond our slots (a confused publisher) is queued, never dropped;
  *  - every job that finishes gives exactly one message: a Page (2xx with a
- *    body) to a parser, or an Outcome to the sink; a send that times out is
- *    logged and dropped (the lease brings the job back);
+ *    body) to a parser, or an Outcome to the sink; an Outcome send that times
+ *    out is logged and dropped (the lease brings the job back);
+ *  - pages: parsers queue at most zmq.page_hwm each. A page no parser can
+ *    take yet is held here, in order, and keeps its slot (free_slots counts
+ *    it), so a fetcher ahead of its parsers asks for less work rather than
+ *    piling pages up; a held page is dropped only once its lease has
+ *    expired. Pages go out still compressed (fetcher.pass_encoded);
  *  - anything else arriving on the dispatch socket is logged and counted;
  *  - drain announces zero slots, gives jobs still waiting for their host
- *    back to their leases, and waits for running transfers only. */
+ *    back to their leases, and waits for running transfers (and held pages
+ *    to go out) only. */
 #ifndef FETCH_DAEMON_H
 #define FETCH_DAEMON_H
 
@@ -37,6 +43,7 @@ typedef struct {
     uint64_t rejected;         /* unexpected or invalid messages on the dispatch socket */
     int running;
     int queued;
+    int held;                  /* finished pages waiting for a parser to take them */
 } fetch_daemon_stats_t;
 
 /* Make the sockets and the engine. cfg must outlive the daemon. */

@@ -26,7 +26,7 @@ void fetch_metrics_done(const fetch_result_t *r)
         }
         redirects = nm_counter("newsmill_fetch_redirects_total",
                                "Redirects followed (each hop a request of its own, paced per host).", "");
-        bytes = nm_counter("newsmill_fetch_bytes_total", "Decoded body bytes of fetched pages.", "");
+        bytes = nm_counter("newsmill_fetch_bytes_total", "Body bytes of fetched pages as received (still compressed when passed through encoded).", "");
     }
     int c = (int)r->cls;
     if (c < 0 || c >= NCLASS)

@@ -5,7 +5,13 @@
  *   PUSH  parser.summarizer_endpoints    -> articles (no summary yet)
  *
  * Stateless and CPU-bound: run several to scale. A page that is not a feed or
- * not an article ends its job with a permanent outcome and the reason. */
+ * not an article ends its job with a permanent outcome and the reason.
+ *
+ * Pages arrive as the server sent them (Page.content_encoding, usually gzip)
+ * and are decoded here into one reused buffer, capped at fetcher.max_bytes
+ * decoded bytes (parse_body.h): a bomb, corrupt or truncated data ends the
+ * job with the reason. The page socket queues at most zmq.page_hwm pages, so
+ * memory does not grow with a backlog: fetchers hold pages back instead. */
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -16,6 +22,7 @@
 #include "nm_msg.h"
 #include "nm_metrics.h"
 #include "nm_url.h"
+#include "parse_body.h"
 #include "parse_date.h"
 #include "parse_feed.h"
 #include "parse_html.h"
@@ -23,6 +30,7 @@
 typedef struct {
     nm_daemon_t d;
     void *in, *sink, *summarizer;
+    parse_body_t *body;
     unsigned long long feeds, articles, failures, rejected;
 } parser_t;
 
@@ -193,14 +201,32 @@ static void handle(parser_t *p, nm_envelope_t *env)
         return;
     }
     const Newsmill__Page *page = env->page;
-    if (page->kind == NEWSMILL__JOB_KIND__JOB_KIND_FEED)
-        handle_feed(p, page);
-    else if (page->kind == NEWSMILL__JOB_KIND__JOB_KIND_ARTICLE)
-        handle_article(p, page);
-    else {
+    if (page->kind != NEWSMILL__JOB_KIND__JOB_KIND_FEED && page->kind != NEWSMILL__JOB_KIND__JOB_KIND_ARTICLE) {
         p->rejected++;
         nm_warn("rejected a page of unknown job kind %d", (int)page->kind);
+        return;
     }
+    /* the same page with its body decoded (the envelope keeps owning the original) */
+    Newsmill__Page dec = *page;
+    const char *body = NULL;
+    size_t len = 0;
+    char err[256];
+    if (parse_body_decode(p->body, page->content_encoding, page->body.data, page->body.len, &body, &len,
+                          err, sizeof err) < 0) {
+        send_outcome(p, page, err);
+        return;
+    }
+    if (len == 0) {
+        snprintf(err, sizeof err, "empty body (http %d)", (int)page->http_status);
+        send_outcome(p, page, err);
+        return;
+    }
+    dec.body.data = (uint8_t *)body;
+    dec.body.len = len;
+    if (page->kind == NEWSMILL__JOB_KIND__JOB_KIND_FEED)
+        handle_feed(p, &dec);
+    else
+        handle_article(p, &dec);
 }
 
 int main(int argc, char **argv)
@@ -212,12 +238,15 @@ int main(int argc, char **argv)
 
     char err[512];
     const nm_config_t *cfg = &p.d.cfg;
-    if (!(p.in = nm_sock_new(p.d.zmq_ctx, ZMQ_PULL, cfg->parser.bind, true, cfg, err, sizeof err)) ||
+    p.body = parse_body_new(cfg->fetcher.max_bytes > 0 ? (size_t)cfg->fetcher.max_bytes : 0);
+    if (!(p.in = nm_sock_new_queue(p.d.zmq_ctx, ZMQ_PULL, cfg->parser.bind, true, cfg->zmq.page_hwm, cfg,
+                                   err, sizeof err)) ||
         !(p.sink = nm_sock_new(p.d.zmq_ctx, ZMQ_PUSH, cfg->publisher.sink_endpoint, false, cfg, err, sizeof err)) ||
         !(p.summarizer = nm_sock_new(p.d.zmq_ctx, ZMQ_PUSH, cfg->parser.summarizer_endpoints, false, cfg, err, sizeof err))) {
         nm_err("%s", err);
         nm_sock_close(&p.in);
         nm_sock_close(&p.sink);
+        parse_body_destroy(&p.body);
         nm_daemon_finish(&p.d);
         return 1;
     }
@@ -248,6 +277,7 @@ int main(int argc, char **argv)
     nm_sock_close(&p.in);
     nm_sock_close(&p.sink);
     nm_sock_close(&p.summarizer);
+    parse_body_destroy(&p.body);
     nm_daemon_finish(&p.d);
     return 0;
 }
