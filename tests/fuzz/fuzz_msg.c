@@ -49,7 +49,7 @@ static void walk(const nm_envelope_t *e)
     case NEWSMILL__ENVELOPE__BODY_PAGE: {
         const Newsmill__Page *p = e->page;
         ref(p->ref); s(p->url); s(p->final_url); s(p->content_type); s(p->charset);
-        s(p->etag); s(p->last_modified);
+        s(p->etag); s(p->last_modified); s(p->content_encoding);
         FUZZ_CHECK(p->body.len == 0 || p->body.data != NULL);
         for (size_t i = 0; i < p->body.len; i++)
             g_sink += p->body.data[i];
