@@ -7,6 +7,7 @@
  *   bench_stages 1 dump              every page's article and summary as JSON Lines
  *                                    (diff two builds' output: a speed-up must not
  *                                    change a byte)
+ *   NM_BENCH_EVERY=k                 every k-th page only (for callgrind)
  *
  * parse:     parse_article over every page (pages/s, MB/s of HTML)
  * summarize: summ_summarize over every extracted text (summaries/s)
@@ -151,6 +152,23 @@ int main(int argc, char **argv)
     }
     closedir(d);
     qsort(pages, np, sizeof *pages, cmp_page);
+    /* NM_BENCH_EVERY=k: every k-th page only (a representative subset for
+     * slow tools: valgrind --tool=callgrind --toggle-collect=parse_article) */
+    const char *every = getenv("NM_BENCH_EVERY");
+    if (every && atoi(every) > 1) {
+        size_t k = (size_t)atoi(every), m = 0;
+        total = 0;
+        for (size_t i = 0; i < np; i++) {
+            if (i % k == 0) {
+                pages[m++] = pages[i];
+                total += pages[i].len;
+            } else {
+                free(pages[i].data);
+                free(pages[i].name);
+            }
+        }
+        np = m;
+    }
     printf("corpus: %zu pages, %.1f MB of HTML\n", np, total / 1e6);
 
     double *pr = calloc((size_t)rounds, sizeof *pr), *sr = calloc((size_t)rounds, sizeof *sr);

@@ -9,10 +9,12 @@
  * libxml2's HTML parser leaves unused. Every walk is iterative. */
 #include <ctype.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 #include "nm_buf.h"
 #include "nm_url.h"
@@ -20,6 +22,9 @@
 #include "parse_html.h"
 #include "parse_html_int.h"
 #include "parse_lang.h"
+
+#include <libxml/xmlerror.h>
+#include <libxml/xmlmemory.h>
 
 #define BLOCK_TEXT_CAP (256 * 1024)
 #define MAX_BLOCKS 20000
@@ -68,11 +73,29 @@ static int tag_cmp(const void *k, const void *e)
 
 /* The tag id is cached in bits 8-13 of the node's spare `extra` field (see classify). */
 #define TAG_DONE 0x4000
+/* Names seen lately and their ids (a page has a few dozen distinct tag
+ * names, and the parser's names are interned, so a hit is one compare). */
+typedef struct { char name[16]; int id; } tag_hit_t;
+static _Thread_local tag_hit_t tag_hits[64];
+
 static int tag_of(xmlNode *n)
 {
     if (!(n->extra & TAG_DONE)) {
-        const tag_t *t = bsearch(n->name, tags, sizeof tags / sizeof tags[0], sizeof tags[0], tag_cmp);
-        n->extra |= (unsigned short)(TAG_DONE | ((t ? t->id : T_OTHER) << 8));
+        const char *nm = (const char *)n->name;
+        tag_hit_t *h = &tag_hits[((uintptr_t)nm >> 4) & 63];
+        int id;
+        if (strcmp(h->name, nm) == 0) {
+            id = h->id;
+        } else {
+            const tag_t *t = bsearch(nm, tags, sizeof tags / sizeof tags[0], sizeof tags[0], tag_cmp);
+            id = t ? t->id : T_OTHER;
+            size_t l = strlen(nm);
+            if (l < sizeof h->name) {
+                memcpy(h->name, nm, l + 1);
+                h->id = id;
+            }
+        }
+        n->extra |= (unsigned short)(TAG_DONE | (id << 8));
     }
     return (n->extra >> 8) & 0x3F;
 }
@@ -275,12 +298,232 @@ static int is_hidden(const xmlNode *n)
     return 0;
 }
 
+/* ---- a per-document arena for libxml2 ----
+ *
+ * libxml2 makes a few thousand small allocations per page (nodes, names,
+ * text, attribute buffers) and frees them one by one at the end: with
+ * glibc's malloc that was a fifth of the extractor's time. While a document
+ * is being extracted, this thread's libxml2 allocations come from one arena
+ * (bump allocation; free is a no-op) that is emptied in one step when the
+ * document is done, so neither the nodes the passes drop nor the tree itself
+ * are freed node by node.
+ *
+ * How it stays safe: the allocator is installed once per process with
+ * xmlMemSetup, and outside an extraction (other threads, feeds, tests) it is
+ * plain malloc/realloc/free. xmlFree/xmlRealloc of a pointer that is not in
+ * this thread's arena chunks goes to free/realloc, so memory libxml2 took
+ * before (its globals, created by xmlInitParser before the first arena) is
+ * handled as before. Nothing from the arena outlives the document: the tree
+ * is dropped with the arena, and libxml2's copy of the last error is reset
+ * before the arena is emptied. Memory: about what malloc would hold (freed
+ * small blocks are reused through free lists, blocks of ARENA_BIG or more are
+ * plain malloc blocks); 1 MiB of tiny elements peaks at 56 MB RSS against
+ * 52 MB with malloc, real pages a little lower than with malloc. One chunk of
+ * up to ARENA_KEEP bytes is kept between documents (no page faults on the
+ * next one); larger ones are unmapped at once. Off under AddressSanitizer
+ * and when NM_VALGRIND is set, so memory checkers see libxml2's real
+ * allocations. */
+#define ARENA_CHUNK (1u << 20)
+#define ARENA_KEEP (4u << 20)
+#define ARENA_HDR 16         /* per block: its capacity (realloc copies it); keeps 16-byte alignment */
+#define ARENA_SMALL 256      /* freed blocks up to this size are reused (free lists per 16 bytes) */
+#define ARENA_BIG (64u << 10) /* blocks from this size are plain malloc blocks, tracked */
+
+typedef struct arena_chunk {
+    struct arena_chunk *next;
+    size_t size, used;
+    char *last;             /* the latest block (realloc grows it in place) */
+    char data[];
+} arena_chunk_t;
+
+typedef struct {
+    arena_chunk_t *chunks;  /* newest first */
+    void *freed[ARENA_SMALL / 16 + 1];   /* free lists by capacity / 16 */
+    void **big;             /* malloc'd blocks of ARENA_BIG or more, freed with the document */
+    size_t nbig, capbig;
+} arena_t;
+
+static _Thread_local arena_t arena;
+static _Thread_local int arena_on;
+static int arena_usable;                     /* set once, by arena_setup */
+static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
+
+static int arena_owns(const void *p)
+{
+    for (const arena_chunk_t *c = arena.chunks; c; c = c->next)
+        if ((const char *)p >= c->data && (const char *)p < c->data + c->size) return 1;
+    return 0;
+}
+
+static size_t *arena_cap(void *p) { return (size_t *)((char *)p - ARENA_HDR); }
+
+static ptrdiff_t arena_big_index(const void *p)
+{
+    for (size_t i = arena.nbig; i-- > 0;)
+        if (arena.big[i] == p) return (ptrdiff_t)i;
+    return -1;
+}
+
+static void *arena_big_alloc(size_t n)
+{
+    if (arena.nbig == arena.capbig) {
+        size_t cap = arena.capbig ? arena.capbig * 2 : 16;
+        void **nb = realloc(arena.big, cap * sizeof *nb);
+        if (!nb) return NULL;
+        arena.big = nb;
+        arena.capbig = cap;
+    }
+    void *p = malloc(n);
+    if (p) arena.big[arena.nbig++] = p;
+    return p;
+}
+
+static void *arena_alloc(size_t n)
+{
+    if (n >= ARENA_BIG) return n > SIZE_MAX / 2 ? NULL : arena_big_alloc(n);
+    size_t cap = (n + 15) & ~(size_t)15;
+    if (cap <= ARENA_SMALL && arena.freed[cap / 16]) {   /* a freed block of this size */
+        void *p = arena.freed[cap / 16];
+        arena.freed[cap / 16] = *(void **)p;
+        return p;
+    }
+    size_t need = ARENA_HDR + cap;
+    arena_chunk_t *c = arena.chunks;
+    if (!c || c->size - c->used < need) {
+        size_t sz = c && c->size * 2 > ARENA_CHUNK ? c->size * 2 : ARENA_CHUNK;
+        if (sz > (16u << 20)) sz = 16u << 20;
+        /* straight from the kernel: glibc would raise its mmap threshold
+         * for the whole process after freeing a block this large */
+        void *m = mmap(NULL, sizeof *c + sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) return NULL;
+        c = m;
+        c->size = sz;
+        c->used = 0;
+        c->last = NULL;
+        c->next = arena.chunks;
+        arena.chunks = c;
+    }
+    char *p = c->data + c->used + ARENA_HDR;
+    *arena_cap(p) = cap;
+    c->used += need;
+    c->last = p;
+    return p;
+}
+
+static void *ar_malloc(size_t n)
+{
+    return arena_on ? arena_alloc(n) : malloc(n);
+}
+
+static void ar_free(void *p)
+{
+    if (!p) return;
+    ptrdiff_t bi = arena.nbig ? arena_big_index(p) : -1;
+    if (bi >= 0) {
+        arena.big[bi] = arena.big[--arena.nbig];
+        free(p);
+    } else if (arena.chunks && arena_owns(p)) {
+        size_t cap = *arena_cap(p);
+        if (cap <= ARENA_SMALL) {
+            *(void **)p = arena.freed[cap / 16];
+            arena.freed[cap / 16] = p;
+        }
+    } else {
+        free(p);
+    }
+}
+
+static void *ar_realloc(void *p, size_t n)
+{
+    if (!p) return ar_malloc(n);
+    ptrdiff_t bi = arena.nbig ? arena_big_index(p) : -1;
+    if (bi >= 0) {
+        void *q = realloc(p, n);
+        if (q) arena.big[bi] = q;
+        return q;
+    }
+    if (!(arena.chunks && arena_owns(p))) return realloc(p, n);
+    size_t old = *arena_cap(p);
+    arena_chunk_t *c = arena.chunks;
+    if (n < ARENA_BIG && c && c->last == p) {   /* the newest block: grow it where it is */
+        size_t start = (size_t)((char *)p - c->data), cap = (n + 15) & ~(size_t)15;
+        if (c->size - start >= cap) {
+            c->used = start + cap;
+            *arena_cap(p) = cap;
+            return p;
+        }
+    }
+    if (n <= old) return p;
+    void *q = arena_on ? arena_alloc(n) : malloc(n);
+    if (q) {
+        memcpy(q, p, old);
+        ar_free(p);
+    }
+    return q;
+}
+
+static char *ar_strdup(const char *s)
+{
+    size_t l = strlen(s) + 1;
+    char *d = ar_malloc(l);
+    if (d) memcpy(d, s, l);
+    return d;
+}
+
+static void arena_setup(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return;
+#endif
+#endif
+    const char *vg = getenv("NM_VALGRIND");
+    if (vg && *vg && strcmp(vg, "0") != 0) return;
+    if (xmlMemSetup(ar_free, ar_malloc, ar_realloc, ar_strdup) != 0) return;
+    xmlInitParser();   /* libxml2's globals: allocated now, outside any arena */
+    arena_usable = 1;
+}
+
+/* Start routing this thread's libxml2 allocations to the arena; 0 if the
+ * arena is not in use (then the document is freed the ordinary way). */
+static int arena_begin(void)
+{
+    pthread_once(&arena_once, arena_setup);
+    if (!arena_usable || arena_on) return 0;
+    arena_on = 1;
+    return 1;
+}
+
+/* The document is done: empty the arena (keeping one chunk for the next). */
+static void arena_end(void)
+{
+    xmlResetLastError();   /* its strings are in the arena */
+    arena_on = 0;
+    arena_chunk_t *keep = NULL;
+    for (arena_chunk_t *c = arena.chunks, *nx; c; c = nx) {
+        nx = c->next;
+        if (!keep && c->size <= ARENA_KEEP) keep = c;
+        else munmap(c, sizeof *c + c->size);
+    }
+    arena.chunks = keep;
+    if (keep) {
+        keep->next = NULL;
+        keep->used = 0;
+        keep->last = NULL;
+    }
+    memset(arena.freed, 0, sizeof arena.freed);
+    for (size_t i = 0; i < arena.nbig; i++) free(arena.big[i]);
+    arena.nbig = 0;
+}
+
 /* ---- passes ---- */
 
 static void free_subtree(xmlNode *n)
 {
     xmlUnlinkNode(n);
-    xmlFreeNode(n);
+    if (!arena_on) xmlFreeNode(n);   /* in the arena it goes with the document */
 }
 
 /* Pass 1: drop elements that are never content, hidden ones, comments, and
@@ -317,23 +560,30 @@ static void pass_drop(ctx_t *c)
     }
 }
 
-static int count_commas(const char *s)
-{
-    int k = 0;
-    for (; *s; s++) {
-        if (*s == ',') k++;
-        else if ((unsigned char)*s == 0xEF && (unsigned char)s[1] == 0xBC && (unsigned char)s[2] == 0x8C) k++;  /* ， */
-        else if ((unsigned char)*s == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x81) k++;  /* 、 */
-    }
-    return k;
-}
-
 static int nonblank_len(const char *s)
 {
     int k = 0;
     for (; *s; s++)
         if (!isspace((unsigned char)*s)) k++;
     return k;
+}
+
+/* nonblank_len and count_commas in one pass (pass_stats reads every text
+ * node twice): most bytes are neither blank nor a comma's first byte. */
+static void text_counts(const char *s, int *nonblank, int *commas)
+{
+    int k = 0, cm = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char c = *p;
+        if (c > ' ' && c != ',' && c != 0xEF && c != 0xE3) { k++; continue; }
+        if (isspace(c)) continue;
+        k++;
+        if (c == ',') cm++;
+        else if (c == 0xEF && p[1] == 0xBC && p[2] == 0x8C) cm++;
+        else if (c == 0xE3 && p[1] == 0x80 && p[2] == 0x81) cm++;
+    }
+    *nonblank = k;
+    *commas = cm;
 }
 
 static void add_cand(ctx_t *c, xmlNode *n)
@@ -393,10 +643,21 @@ static void pass_stats(ctx_t *c, int scoring)
         } else if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) && n->content && n->parent) {
             ninfo_t *p = INFO(n->parent);
             if (p) {
-                int l = nonblank_len((const char *)n->content);
+                int l, k;
+                /* the counts are kept in the text node's spare psvi for the second pass */
+                uintptr_t kept = (uintptr_t)n->psvi;
+                if (kept) {
+                    l = (int)((kept >> 32) & 0x7FFFFFFF);
+                    k = (int)(kept & 0xFFFFFFFF);
+                } else {
+                    text_counts((const char *)n->content, &l, &k);
+#if UINTPTR_MAX > 0xFFFFFFFFu
+                    n->psvi = (void *)((uintptr_t)1 << 63 | (uintptr_t)l << 32 | (uintptr_t)(unsigned)k);
+#endif
+                }
                 p->text += l;
                 if (inlink) p->link += l;
-                p->commas += count_commas((const char *)n->content);
+                p->commas += k;
             }
         }
         if (n->type == XML_ELEMENT_NODE && n->children) { n = n->children; continue; }
@@ -633,8 +894,8 @@ static int is_signup_call(const char *t)
     static const char *verb[] = {"subscribe", "sign up", "sign-up", "join", "get ", "don't miss", "never miss",
                                  "stay connected", "stay in touch", "follow us", "follow ", "enter your email", NULL};
     int has_topic = 0, has_verb = 0;
-    for (int i = 0; topic[i] && !has_topic; i++) has_topic = strcasestr(t, topic[i]) != NULL;
-    for (int i = 0; verb[i] && !has_verb; i++) has_verb = strcasestr(t, verb[i]) != NULL;
+    for (int i = 0; topic[i] && !has_topic; i++) has_topic = ph_casestr(t, topic[i]) != NULL;
+    for (int i = 0; verb[i] && !has_verb; i++) has_verb = ph_casestr(t, verb[i]) != NULL;
     return has_topic && has_verb;
 }
 
@@ -704,6 +965,7 @@ static void bb_flush(bb_t *b, const char *kind)
 static int bb_space(const char *s)
 {
     unsigned char ch = (unsigned char)*s;
+    if (ch > ' ' && ch != 0xC2) return 0;   /* most bytes */
     return ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v' ||
            (ch == 0xC2 && (unsigned char)s[1] == 0xA0);
 }
@@ -715,18 +977,26 @@ static void bb_text(bb_t *b, const char *s, int pre, int inlink)
     if (pre) {
         nm_buf_puts(cur, s);
     } else {
-        /* whitespace runs become one space; words are appended whole */
-        while (*s && cur->len < BLOCK_TEXT_CAP) {
+        /* whitespace runs become one space; words are appended whole. The
+         * result is never longer than s, so room for s is made once and the
+         * bytes written in place. */
+        size_t sl = strlen(s), len = before;
+        nm_buf_append(cur, s, sl);
+        char *d = cur->data;
+        while (*s && len < BLOCK_TEXT_CAP) {
             if (bb_space(s)) {
                 while (*s && bb_space(s)) s += (unsigned char)*s == 0xC2 ? 2 : 1;
-                if (cur->len && !isspace((unsigned char)cur->data[cur->len - 1])) nm_buf_append(cur, " ", 1);
+                if (len && !isspace((unsigned char)d[len - 1])) d[len++] = ' ';
                 continue;
             }
             const char *e = s;
             while (*e && !bb_space(e)) e++;
-            nm_buf_append(cur, s, (size_t)(e - s));
+            memcpy(d + len, s, (size_t)(e - s));
+            len += (size_t)(e - s);
             s = e;
         }
+        cur->len = len;
+        d[len] = 0;
     }
     if (inlink) b->cur_link += (int)(cur->len - before);
 }
@@ -1060,6 +1330,258 @@ static size_t cap_attributes(char *s, size_t n)
     return w;
 }
 
+/* ---- attributes: unread ones dropped, read ones kept out of libxml2 ----
+ *
+ * libxml2 parses attribute values one character at a time and builds two
+ * nodes and three strings for each; a modern page carries dozens of
+ * attributes per element (data-*, srcset, aria-*, on*, tracking ids) that the
+ * extractor never looks at, and long class lists and URLs it does. So
+ * before parsing, unread attributes are dropped, and the read ones (those
+ * some ph_attr() call asks for: keep read_attrs in step with them) are moved
+ * to a side table; the tag keeps one short marker attribute, `_=N`, and after
+ * parsing node->psvi points at the tag's entries, where ph_attr looks first.
+ *
+ * The scanner follows libxml2's own HTML tokeniser (htmlParseStartTag /
+ * htmlParseAttribute, libxml2 2.9) so that it cuts where libxml2 would:
+ * blanks are SP HT LF CR only; a name starts with a letter, '_', ':' or '.'
+ * and goes on with letters, digits, ':', '-', '_', '.'; a bogus attribute is
+ * skipped up to a blank or the end of the tag (kept as it is: libxml2 drops
+ * it); quoted values end at their quote, unquoted ones at a blank or '>'; a
+ * repeated attribute is ignored (the first one counts); the bodies of script
+ * and style end at "</script" / "</style"; comments at the first "-->" after
+ * "<!--". A value libxml2 would transform (an entity reference) stays in the
+ * markup for libxml2 to decode. Anything the scanner is unsure of (a NUL
+ * byte, an unclosed quote, comment or script, a name of 100 bytes or more,
+ * where libxml2 cuts names) ends the filtering and the rest is passed on as
+ * it is; what was moved before stays correct, since the first of repeated
+ * attributes counts and ph_attr reads the moved ones first. (Past such a
+ * stop, a page's own "_=N" attribute could point an element at another
+ * element's moved attributes: that page only misleads its own extraction,
+ * and N is bounds-checked.) tests/unit/test_parse_fast.c compares the output
+ * with this filter and the arena off, on crafted markup and real pages. */
+static const char *const read_attrs[] = {"aria-hidden", "class", "content", "datetime", "hidden", "href",
+    "http-equiv", "id", "itemprop", "lang", "name", "property", "pubdate", "rel", "role", "style", "type",
+    "xml:lang", NULL};
+#define NAME_CAP 100   /* libxml2's HTML_PARSER_BUFFER_SIZE: longer names are cut */
+
+/* libxml2's byte classes (ASCII only, whatever the locale): 1 blank, 2 name start, 4 name */
+static const unsigned char ach[256] = {
+    ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1,
+    ['_'] = 6, [':'] = 6, ['.'] = 6, ['-'] = 4,
+    ['0'] = 4, ['1'] = 4, ['2'] = 4, ['3'] = 4, ['4'] = 4, ['5'] = 4, ['6'] = 4, ['7'] = 4, ['8'] = 4, ['9'] = 4,
+#define AZ(c) [c] = 6, [c + 32] = 6
+    AZ('A'), AZ('B'), AZ('C'), AZ('D'), AZ('E'), AZ('F'), AZ('G'), AZ('H'), AZ('I'), AZ('J'), AZ('K'), AZ('L'), AZ('M'),
+    AZ('N'), AZ('O'), AZ('P'), AZ('Q'), AZ('R'), AZ('S'), AZ('T'), AZ('U'), AZ('V'), AZ('W'), AZ('X'), AZ('Y'), AZ('Z'),
+#undef AZ
+};
+static int xb(unsigned char c) { return ach[c] & 1; }
+static int an_start(unsigned char c) { return ach[c] & 2; }
+static int an_char(unsigned char c) { return ach[c] & 4; }
+
+/* Index in read_attrs of the name s[0..n), or -1. */
+static int attr_index(const char *s, size_t n)
+{
+    unsigned char c0 = (unsigned char)tolower((unsigned char)s[0]);
+    if (!strchr("acdhilnprstx", c0)) return -1;   /* the first letters of read_attrs */
+    for (int i = 0; read_attrs[i]; i++)
+        if (read_attrs[i][0] == c0 && strlen(read_attrs[i]) == n && strncasecmp(s, read_attrs[i], n) == 0) return i;
+    return -1;
+}
+
+/* The filter's output: appends without nm_buf's per-call checks (this
+ * runs for every tag and attribute of the page). */
+typedef struct { char *data; size_t len, cap; } ob_t;
+
+static void ob_put(ob_t *o, const char *p, size_t k)
+{
+    if (o->cap - o->len < k + 1) {
+        size_t cap = o->cap ? o->cap : 4096;
+        while (cap - o->len < k + 1) cap *= 2;
+        o->data = nm_realloc(o->data, cap);
+        o->cap = cap;
+    }
+    memcpy(o->data + o->len, p, k);
+    o->len += k;
+}
+
+typedef struct {
+    ob_t vals;                         /* the moved values, each NUL-terminated */
+    struct { int name; size_t off; } *ent;   /* name -1 ends a tag's run */
+    size_t nent, capent;
+    size_t *tag;                       /* marker N -> its first entry */
+    size_t ntag, captag;
+    ph_attr_t *table;                  /* the entries as (name, value) pointers, after the scan */
+} side_t;
+
+static void side_add(side_t *sd, int name, size_t off)
+{
+    if (sd->nent == sd->capent) {
+        sd->capent = sd->capent ? sd->capent * 2 : 256;
+        sd->ent = nm_realloc(sd->ent, sd->capent * sizeof *sd->ent);
+    }
+    sd->ent[sd->nent].name = name;
+    sd->ent[sd->nent].off = off;
+    sd->nent++;
+}
+
+static void side_free(side_t *sd)
+{
+    free(sd->vals.data);
+    free(sd->ent);
+    free(sd->tag);
+    free(sd->table);
+    memset(sd, 0, sizeof *sd);
+}
+
+/* Close the current tag's run of moved attributes (if any) and write its marker. */
+static void side_mark(side_t *sd, ob_t *out, size_t first, int *moved)
+{
+    if (!*moved) return;
+    side_add(sd, -1, 0);
+    if (sd->ntag == sd->captag) {
+        sd->captag = sd->captag ? sd->captag * 2 : 256;
+        sd->tag = nm_realloc(sd->tag, sd->captag * sizeof *sd->tag);
+    }
+    char m[32];
+    size_t k = sizeof m, v = sd->ntag;
+    m[--k] = ' ';
+    do m[--k] = (char)('0' + v % 10); while ((v /= 10) && k > 4);
+    m[--k] = '=';
+    m[--k] = '_';
+    m[--k] = ' ';
+    ob_put(out, m + k, sizeof m - k);
+    sd->tag[sd->ntag++] = first;
+    *moved = 0;
+}
+
+/* Filter s[0..n) into out (see above), collecting moved values in sd. */
+static void move_attributes(const char *s, size_t n, ob_t *out, side_t *sd)
+{
+    size_t r = 0;
+    int stop = 0;
+    while (r < n && !stop) {
+        const char *lt = memchr(s + r, '<', n - r);
+        size_t k = lt ? (size_t)(lt - s) - r : n - r;
+        ob_put(out, s + r, k);
+        r += k;
+        if (r >= n) break;
+        if (r + 3 < n && s[r + 1] == '!' && s[r + 2] == '-' && s[r + 3] == '-') {   /* a comment: as it is */
+            const char *e = memmem(s + r + 4, n - r - 4, "-->", 3);
+            if (!e) break;
+            size_t end = (size_t)(e - s) + 3;
+            ob_put(out, s + r, end - r);
+            r = end;
+            continue;
+        }
+        if (r + 1 >= n || !isalpha((unsigned char)s[r + 1])) {   /* not a start tag */
+            ob_put(out, s + r, 1);
+            r++;
+            continue;
+        }
+        size_t t = r + 1;
+        while (t < n && an_char((unsigned char)s[t])) t++;
+        size_t name_len = t - r - 1;
+        if (name_len >= NAME_CAP) break;
+        int raw = (name_len == 6 && strncasecmp(s + r + 1, "script", 6) == 0) ||
+                  (name_len == 5 && strncasecmp(s + r + 1, "style", 5) == 0);
+        ob_put(out, s + r, t - r);
+        r = t;
+        unsigned seen = 0;   /* read attributes met in this tag (bit per read_attrs index) */
+        int moved = 0;
+        size_t first = sd->nent;
+        /* the attributes, up to '>' or "/>" */
+        for (;;) {
+            size_t b = r;   /* the blanks before an attribute */
+            while (r < n && xb((unsigned char)s[r])) r++;
+            if (r >= n || s[r] == 0) { stop = 1; r = b; break; }
+            if (s[r] == '>' || (s[r] == '/' && r + 1 < n && s[r + 1] == '>')) {
+                side_mark(sd, out, first, &moved);
+                ob_put(out, s + b, r - b);
+                break;
+            }
+            size_t a = r, nl = 0, v0 = 0, v1 = 0;   /* name at a (nl bytes), value s[v0..v1) */
+            int bogus = !an_start((unsigned char)s[r]);
+            if (bogus) {
+                while (r < n && s[r] && !xb((unsigned char)s[r]) && s[r] != '>' && !(s[r] == '/' && r + 1 < n && s[r + 1] == '>')) r++;
+            } else {
+                while (r < n && an_char((unsigned char)s[r])) r++;
+                nl = r - a;
+                if (nl >= NAME_CAP) { stop = 1; r = b; break; }
+                size_t e = r;
+                while (e < n && xb((unsigned char)s[e])) e++;
+                if (e < n && s[e] == '=') {
+                    r = e + 1;
+                    while (r < n && xb((unsigned char)s[r])) r++;
+                    if (r < n && (s[r] == '"' || s[r] == '\'')) {
+                        const char *q = memchr(s + r + 1, s[r], n - r - 1);
+                        if (!q || memchr(s + r + 1, 0, (size_t)(q - s) - r - 1)) { stop = 1; r = b; break; }
+                        v0 = r + 1;
+                        v1 = (size_t)(q - s);
+                        r = v1 + 1;
+                    } else {
+                        v0 = r;
+                        while (r < n && s[r] && !xb((unsigned char)s[r]) && s[r] != '>') r++;
+                        v1 = r;
+                    }
+                }
+            }
+            if (r < n && s[r] == 0) { stop = 1; r = b; break; }
+            int idx = bogus ? -1 : attr_index(s + a, nl);
+            if (!bogus && (idx < 0 || (seen & (1u << idx)))) {
+                /* unread, or a repeat libxml2 would ignore: gone, with its
+                 * blanks; one blank stays if a name follows at once */
+                if (r < n && !xb((unsigned char)s[r]) && s[r] != '>') ob_put(out, " ", 1);
+                continue;
+            }
+            if (idx >= 0) {
+                seen |= 1u << idx;
+                if (!memchr(s + v0, '&', v1 - v0)) {   /* moved */
+                    side_add(sd, idx, sd->vals.len);
+                    ob_put(&sd->vals, s + v0, v1 - v0);
+                    ob_put(&sd->vals, "", 1);
+                    moved = 1;
+                    if (r < n && !xb((unsigned char)s[r]) && s[r] != '>') ob_put(out, " ", 1);
+                    continue;
+                }
+            }
+            ob_put(out, s + b, r - b);   /* bogus, or a value with entities: as it is */
+        }
+        if (stop) {
+            side_mark(sd, out, first, &moved);
+            break;
+        }
+        if (raw && s[r] == '>') {   /* a raw text body: copied as it is, up to its end tag */
+            size_t close = find_close(s, r + 1, n, name_len == 6 ? "script" : "style", name_len);
+            if (close >= n) break;
+            ob_put(out, s + r, close - r);
+            r = close;
+        }
+    }
+    if (r < n) ob_put(out, s + r, n - r);
+    /* the entries as pointers, now that the values buffer is final */
+    sd->table = nm_malloc((sd->nent + 1) * sizeof *sd->table);
+    for (size_t i = 0; i < sd->nent; i++) {
+        sd->table[i].name = sd->ent[i].name >= 0 ? read_attrs[sd->ent[i].name] : NULL;
+        sd->table[i].value = sd->ent[i].name >= 0 ? sd->vals.data + sd->ent[i].off : NULL;
+    }
+}
+
+/* After parsing: each marked element's psvi -> its moved attributes. */
+static void side_attach(xmlNode *root, const side_t *sd)
+{
+    if (!sd->ntag) return;
+    for (xmlNode *n = root; n; n = ph_next(n, root, 0)) {
+        if (n->type != XML_ELEMENT_NODE) continue;
+        const xmlAttr *a = n->properties;   /* the marker is last of those libxml2 saw before the tag's end */
+        while (a && !(a->name && a->name[0] == '_' && !a->name[1])) a = a->next;
+        if (!a || !a->children || !a->children->content) continue;
+        const char *v = (const char *)a->children->content;
+        size_t k = 0;
+        for (; *v >= '0' && *v <= '9' && k < sd->ntag; v++) k = k * 10 + (size_t)(*v - '0');
+        if (!*v && k < sd->ntag) n->psvi = &sd->table[sd->tag[k]];
+    }
+}
+
 /* On the UTF-8 text: JSON, XML feeds and documents without markup. */
 static const char *sniff_text(const char *s, size_t n)
 {
@@ -1195,6 +1717,20 @@ static void react_swap(xmlNode *root)
     free(tpl);
 }
 
+static int fast_paths = 1;
+
+void ph_fast_paths(int on)
+{
+    fast_paths = on;
+}
+
+/* The tree is no longer needed: with the arena it goes with it, else node by node. */
+static void doc_done(xmlDoc *doc, int in_arena)
+{
+    if (in_arena) arena_end();
+    else xmlFreeDoc(doc);
+}
+
 parse_article_t *parse_article(const char *html, size_t len, const char *url, const char *content_type,
                                const parse_html_opts_t *opts, char *err, size_t errlen)
 {
@@ -1226,14 +1762,32 @@ parse_article_t *parse_article(const char *html, size_t len, const char *url, co
         free(u);
         return NULL;
     }
+    int react_marks = memmem(u, ulen, " hidden id=\"S:", 14) != NULL;
+    side_t side;
+    memset(&side, 0, sizeof side);
+    ob_t mk = {0};
+    if (fast_paths) {
+        move_attributes(u, ulen, &mk, &side);
+        free(u);
+    } else {
+        mk.data = u;
+        mk.len = ulen;
+    }
+    if (mk.len > INT32_MAX) { set_err(err, errlen, "too large"); free(mk.data); side_free(&side); return NULL; }
 
-    xmlDoc *doc = htmlReadMemory(u, (int)ulen, url, "UTF-8",
+    int in_arena = fast_paths ? arena_begin() : 0;
+    xmlDoc *doc = htmlReadMemory(mk.data ? mk.data : "", (int)mk.len, url, "UTF-8",
                                  HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
                                  HTML_PARSE_NOWARNING | HTML_PARSE_IGNORE_ENC |
                                  HTML_PARSE_COMPACT);
-    int react_segments = doc && memmem(u, ulen, " hidden id=\"S:", 14) != NULL;
-    free(u);
-    if (!doc) { set_err(err, errlen, "not HTML (unparseable)"); return NULL; }
+    int react_segments = doc && react_marks;
+    free(mk.data);
+    if (!doc) {
+        if (in_arena) arena_end();
+        side_free(&side);
+        set_err(err, errlen, "not HTML (unparseable)");
+        return NULL;
+    }
     xmlNode *root = xmlDocGetRootElement(doc);
     /* Work from <html>, not <body>: libxml2's recovery puts content that
      * follows a stray </body> or </html> next to the body, not in it. */
@@ -1259,12 +1813,18 @@ parse_article_t *parse_article(const char *html, size_t len, const char *url, co
         }
     }
     xmlNode *body = root;
-    if (!body) { xmlFreeDoc(doc); set_err(err, errlen, "no main text found (empty document)"); return NULL; }
+    if (!body) {
+        doc_done(doc, in_arena);
+        side_free(&side);
+        set_err(err, errlen, "no main text found (empty document)");
+        return NULL;
+    }
     ctx_t c;
     memset(&c, 0, sizeof c);
     c.doc = doc;
     c.body = body;
     c.max_depth = max_depth;
+    side_attach(body, &side);
     if (react_segments) react_swap(body);
     parse_meta_collect(doc, url, &c.meta);
 
@@ -1326,7 +1886,8 @@ parse_article_t *parse_article(const char *html, size_t len, const char *url, co
     nm_buf_free(&b.cur);
     free(c.info);
     free(c.cands);
-    xmlFreeDoc(doc);
+    doc_done(doc, in_arena);
+    side_free(&side);
 
     if (!b.n) {
         parse_meta_free(&c.meta);

@@ -20,8 +20,21 @@ static inline xmlNode *ph_next(xmlNode *n, const xmlNode *root, int skip_childre
     return NULL;
 }
 
-/* Borrowed value of attribute name (lower-case), or NULL. */
+/* Attributes parse_article moved out of libxml2's way (parse_html.c, "read
+ * ones kept out of libxml2"): a node's psvi points at its run of these,
+ * ended by a NULL name. */
+typedef struct { const char *name, *value; } ph_attr_t;
+
+/* Borrowed value of attribute name (lower-case), or NULL: the moved
+ * attributes first, then the node's own. */
 const char *ph_attr(const xmlNode *n, const char *name);
+/* strcasestr for ASCII needles, as glibc's in the C locale (first match),
+ * without its per-call two-way setup: the haystacks here are short. */
+const char *ph_casestr(const char *hay, const char *needle);
+/* For tests: 0 turns off the attribute filter and the libxml2 arena
+ * (parse_html.c), so the plain path's output can be compared with the fast
+ * one's; 1 (the default) turns them on. Not thread-safe: set it first. */
+void ph_fast_paths(int on);
 /* Append n's text with whitespace collapsed (at most cap bytes total in b). */
 void ph_text_append(const xmlNode *n, nm_buf_t *b, size_t cap);
 /* malloc'd copy of s with whitespace collapsed and trimmed; NULL if s is NULL or blank. */

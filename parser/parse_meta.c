@@ -19,11 +19,42 @@
 
 const char *ph_attr(const xmlNode *n, const char *name)
 {
+    if (n->psvi)
+        for (const ph_attr_t *e = n->psvi; e->name; e++)
+            if (e->name[0] == name[0] && strcmp(e->name, name) == 0) return e->value;
     for (const xmlAttr *a = n->properties; a; a = a->next) {
         if (a->name && strcmp((const char *)a->name, name) == 0) {
             if (a->children && a->children->content) return (const char *)a->children->content;
             return "";
         }
+    }
+    return NULL;
+}
+
+/* ASCII lower-case, one table lookup (ph_casestr's inner loop). */
+static const unsigned char lc_tab[256] = {
+#define R(b) b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7
+#define L(b) b + 32, b + 33, b + 34, b + 35, b + 36, b + 37, b + 38, b + 39
+    R(0), R(8), R(16), R(24), R(32), R(40), R(48), R(56),
+    64, 97, 98, 99, 100, 101, 102, 103, L(72), L(80), 120, 121, 122, 91, 92, 93, 94, 95,
+    R(96), R(104), R(112), R(120), R(128), R(136), R(144), R(152), R(160), R(168), R(176), R(184),
+    R(192), R(200), R(208), R(216), R(224), R(232), R(240), R(248)
+#undef R
+#undef L
+};
+
+const char *ph_casestr(const char *hay, const char *needle)
+{
+    const unsigned char *n = (const unsigned char *)needle;
+    unsigned char c0 = lc_tab[n[0]];
+    if (!c0) return hay;
+    /* candidates for the first byte in either case, found by strpbrk (SIMD in glibc) */
+    char set[3] = {(char)c0, (char)(c0 >= 'a' && c0 <= 'z' ? c0 - 32 : 0), 0};
+    for (const char *h = strpbrk(hay, set); h; h = strpbrk(h + 1, set)) {
+        const unsigned char *u = (const unsigned char *)h;
+        size_t k = 1;
+        while (n[k] && lc_tab[u[k]] == lc_tab[n[k]]) k++;
+        if (!n[k]) return h;
     }
     return NULL;
 }
@@ -391,7 +422,7 @@ static int date_prio(const char *key)
     for (int i = 0; keys[i].key; i++)
         if (strcasecmp(key, keys[i].key) == 0) return keys[i].prio;
     /* site-specific spellings: "w-published-date", "article.publishdate" */
-    if (strcasestr(key, "publish") && strcasestr(key, "date")) return 4;
+    if (ph_casestr(key, "publish") && ph_casestr(key, "date")) return 4;
     return 0;
 }
 
@@ -454,10 +485,21 @@ static void set_once(char **dst, const char *v)
     if (*dst && strchr(*dst, '&')) decode_entities(*dst);
 }
 
-static int class_has(const xmlNode *n, const char *word)
+/* The class names a date: "date", "time", "publish" or "posted" in it
+ * (any case), in one pass over the class. */
+static int class_has_date(const xmlNode *n)
 {
     const char *c = ph_attr(n, "class");
-    return c && strcasestr(c, word) != NULL;
+    if (!c) return 0;
+    for (const char *p = c; *p; p++) {
+        switch (lc_tab[(unsigned char)*p]) {
+        case 'd': if (strncasecmp(p, "date", 4) == 0) return 1; break;
+        case 't': if (strncasecmp(p, "time", 4) == 0) return 1; break;
+        case 'p': if (strncasecmp(p, "publish", 7) == 0 || strncasecmp(p, "posted", 6) == 0) return 1; break;
+        default: break;
+        }
+    }
+    return 0;
 }
 
 static char *strip_by(char *s)
@@ -508,7 +550,7 @@ static int looks_like_author_el(const xmlNode *n)
         const char *href = ph_attr(n, "href");
         if (href && (strstr(href, "/author/") || strstr(href, "/authors/"))) return 1;
     }
-    if (!c || (!strcasestr(c, "author") && !strcasestr(c, "byline"))) return 0;
+    if (!c || (!ph_casestr(c, "author") && !ph_casestr(c, "byline"))) return 0;
     /* the name line of an author box ("author-box__name", "author-card-name"):
      * the box itself holds a bio and a photo, its name element only the name */
     for (const char *t = c; *t;) {   /* one class token naming both, not a page-wide flag list */
@@ -518,13 +560,13 @@ static int looks_like_author_el(const xmlNode *n)
         if (tl && tl < sizeof tok) {
             memcpy(tok, t, tl);
             tok[tl] = 0;
-            if (strcasestr(tok, "author") && strcasestr(tok, "name") && !strcasestr(tok, "show")) return 1;
+            if (ph_casestr(tok, "author") && ph_casestr(tok, "name") && !ph_casestr(tok, "show")) return 1;
         }
         t += tl;
     }
-    if (strcasestr(c, "avatar") || strcasestr(c, "bio") || strcasestr(c, "image") || strcasestr(c, "img") ||
-        strcasestr(c, "photo") || strcasestr(c, "about") || strcasestr(c, "box") || strcasestr(c, "label") ||
-        strcasestr(c, "title") || strcasestr(c, "date"))
+    if (ph_casestr(c, "avatar") || ph_casestr(c, "bio") || ph_casestr(c, "image") || ph_casestr(c, "img") ||
+        ph_casestr(c, "photo") || ph_casestr(c, "about") || ph_casestr(c, "box") || ph_casestr(c, "label") ||
+        ph_casestr(c, "title") || ph_casestr(c, "date"))
         return 0;
     return 1;
 }
@@ -574,7 +616,7 @@ static int in_menu(const xmlNode *n)
         const char *c = ph_attr(n, "class");
         for (int i = 0; c && menus[i]; i++) {
             size_t l = strlen(menus[i]);
-            for (const char *p = c; (p = strcasestr(p, menus[i])) != NULL; p += l)
+            for (const char *p = c; (p = ph_casestr(p, menus[i])) != NULL; p += l)
                 if ((p == c || isspace((unsigned char)p[-1])) && (!p[l] || isspace((unsigned char)p[l]))) return 1;
         }
     }
@@ -712,8 +754,8 @@ static char *copyright_person(const char *tx)
 {
     const char *p = strstr(tx, "\xC2\xA9");
     if (p) p += 2;
-    else if ((p = strcasestr(tx, "&copy;")) != NULL) p += 6;
-    else if ((p = strcasestr(tx, "copyright")) != NULL) p += 9;
+    else if ((p = ph_casestr(tx, "&copy;")) != NULL) p += 6;
+    else if ((p = ph_casestr(tx, "copyright")) != NULL) p += 9;
     else return NULL;
     /* the year (or years) first: "© 2019-2025 Name" */
     while (*p == ' ') p++;
@@ -745,7 +787,7 @@ static char *copyright_person(const char *tx)
  * "written by", up to the next comma, full stop or bracket. */
 static char *written_by(const char *tx)
 {
-    const char *p = strcasestr(tx, "written by ");
+    const char *p = ph_casestr(tx, "written by ");
     if (!p) return NULL;
     p += 11;
     size_t n = strcspn(p, ",.;|(\n");
@@ -910,8 +952,8 @@ static int64_t visible_date(const char *s, size_t len, int *updated, int *numeri
         else if ((unsigned char)p[0] == 0xE2 && (unsigned char)p[1] == 0x80 && (unsigned char)p[2] == 0xA2) p += 3;
         else break;
     }
-    *updated = strcasestr(p, "updat") != NULL || strcasestr(p, "modif") != NULL || strcasestr(p, "revised") != NULL;
-    if (*updated && strcasestr(p, "last ")) *updated = 2;
+    *updated = ph_casestr(p, "updat") != NULL || ph_casestr(p, "modif") != NULL || ph_casestr(p, "revised") != NULL;
+    if (*updated && ph_casestr(p, "last ")) *updated = 2;
     int64_t v = date_from_text(p);
     if (!v && (v = numeric_date(p)) != 0) *numeric = 1;
     /* "Last Updated: 2025-02-22", "Posted by X on May 5, 2025": retry from
@@ -1004,16 +1046,20 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
                     }
                     if (v && vis_after) v = 0;   /* the first one after the h1 is the one shown with it */
                     if (!late_date && !v && tl <= 90 && h1_at >= 0 && ntext - h1_at > 40) {
+                        /* the label first, the date only then (most short texts have
+                         * no label, and reading a date is the costly part); the
+                         * "updated" test is visible_date's own, on the same letters */
                         int lu = 0, ln = 0;
-                        int64_t lv = visible_date(tx, tl, &lu, &ln);
-                        if (lv && (lu || ntext - date_label_at <= 2 || ntext - by_label_at <= 3 || ntext - upd_label_at <= 2 ||
-                                   strcasestr(tx, "posted") || strcasestr(tx, "published")))
-                            late_date = lv;
+                        int label = ph_casestr(tx, "updat") || ph_casestr(tx, "modif") || ph_casestr(tx, "revised") ||
+                                    ntext - date_label_at <= 2 || ntext - by_label_at <= 3 || ntext - upd_label_at <= 2 ||
+                                    ph_casestr(tx, "posted") || ph_casestr(tx, "published");
+                        int64_t lv = label ? visible_date(tx, tl, &lu, &ln) : 0;
+                        if (lv) late_date = lv;
                     }
-                    if (tl < 24 && (strcasestr(tx, "posted") || strcasestr(tx, "published"))) date_label_at = ntext;
+                    if (tl < 24 && (ph_casestr(tx, "posted") || ph_casestr(tx, "published"))) date_label_at = ntext;
                     if (!orig_date && tl < 400) {
-                        const char *op = strcasestr(tx, "originally published");
-                        if (!op) op = strcasestr(tx, "originally posted");
+                        const char *op = ph_casestr(tx, "originally published");
+                        if (!op) op = ph_casestr(tx, "originally posted");
                         int ou = 0, on = 0;
                         if (op) {
                             op += strcspn(op, " ") + 1;
@@ -1038,7 +1084,7 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
                         strict_names = 1;
                         if (ntext - by_label_at == 1) {
                             text_author = clean_author(ph_clean(tx));
-                        } else if ((strncasecmp(tx, "by", 2) == 0 || strcasestr(tx, " by")) && !in_menu(n)) {
+                        } else if ((strncasecmp(tx, "by", 2) == 0 || ph_casestr(tx, " by")) && !in_menu(n)) {
                             char *cl = ph_clean(tx);
                             size_t cll = cl ? strlen(cl) : 0;
                             if (cl && cll >= 2 && cll < 24 && (strcasecmp(cl + cll - 2, "by") == 0 || strcasecmp(cl + (cll > 3 ? cll - 3 : 0), "by:") == 0))
@@ -1052,14 +1098,14 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
                     }
                     /* fallbacks for pages without a byline near the headline: an
                      * author box's "written by X" sentence, a personal site's © line */
-                    if (!late_author && tl < 200 && strcasestr(tx, "written by ") && !in_menu(n)) late_author = written_by(tx);
-                    if (!copy_author && tl < 120 && (strstr(tx, "\xC2\xA9") || strcasestr(tx, "copyright")))
+                    if (!late_author && tl < 200 && ph_casestr(tx, "written by ") && !in_menu(n)) late_author = written_by(tx);
+                    if (!copy_author && tl < 120 && (strstr(tx, "\xC2\xA9") || ph_casestr(tx, "copyright")))
                         copy_author = copyright_person(tx);
                     if (v && h1_at < 0) { vis_before = v; vis_before_at = ntext; vis_before_upd = upd; }
                     else if (v) { vis_after = v; vis_after_upd = upd; vis_after_at = ntext; }
-                    else if (tl < 40 && (strcasestr(tx, "updated") || strcasestr(tx, "modified"))) {
+                    else if (tl < 40 && (ph_casestr(tx, "updated") || ph_casestr(tx, "modified"))) {
                         upd_label_at = ntext;
-                        upd_label_last = strcasestr(tx, "last ") != NULL;
+                        upd_label_last = ph_casestr(tx, "last ") != NULL;
                     }
                 }
             }
@@ -1091,7 +1137,7 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
                          strcasecmp(key, "keywords") == 0 || strcasecmp(key, "parsely-tags") == 0) {
                     if (!kw_from_ld) add_tags(m, content);
                 }
-                else if (strncasecmp(key, "twitter:label", 13) == 0 && strcasestr(content, "written by"))
+                else if (strncasecmp(key, "twitter:label", 13) == 0 && ph_casestr(content, "written by"))
                     tw_author_slot = key[13];
                 else if (strncasecmp(key, "twitter:data", 12) == 0 && tw_author_slot && key[12] == tw_author_slot)
                     set_once(&tw_author, content);
@@ -1151,9 +1197,9 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
                 /* the label inside it ("<time>Last Updated: Dec 17, 2025</time>") or on it */
                 char *tt = ph_text(n, 120);
                 const char *ip = ph_attr(n, "itemprop"), *tc = ph_attr(n, "class");
-                if ((tt && (strcasestr(tt, "updat") || strcasestr(tt, "modif") || strcasestr(tt, "revised"))) ||
-                    (ip && strcasestr(ip, "modified")) || (tc && (strcasestr(tc, "updated") || strcasestr(tc, "modified"))))
-                    vis_after_upd = tt && strcasestr(tt, "last ") ? 2 : 1;
+                if ((tt && (ph_casestr(tt, "updat") || ph_casestr(tt, "modif") || ph_casestr(tt, "revised"))) ||
+                    (ip && ph_casestr(ip, "modified")) || (tc && (ph_casestr(tc, "updated") || ph_casestr(tc, "modified"))))
+                    vis_after_upd = tt && ph_casestr(tt, "last ") ? 2 : 1;
                 free(tt);
                 if (nvis_all < 16) {
                     vis_all[nvis_all] = vis_after; vis_all_upd[nvis_all] = vis_after_upd; vis_all_num[nvis_all] = 0;
@@ -1169,7 +1215,7 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
             if (h1_at < 0) h1_at = ntext;
             nh1++;
         } else if (!dom_date && n->children && ph_attr(n, "class") &&
-                   (class_has(n, "date") || class_has(n, "time") || class_has(n, "publish") || class_has(n, "posted"))) {
+                   class_has_date(n)) {
             char *t = ph_text(n, 200);
             dom_date = date_from_text(t);
             free(t);
@@ -1223,7 +1269,7 @@ void parse_meta_collect(xmlDoc *doc, const char *url, parse_meta_t *m)
         char *pick = NULL;
         for (int k = 0; k < 8 && k < nh1 && meta_t; k++) {
             char *h = k == 0 ? m->h1 : h1s[k];
-            if (h && count_words(h, strlen(h)) >= 2 && strcasestr(meta_t, h) && (!pick || strlen(h) > strlen(pick)))
+            if (h && count_words(h, strlen(h)) >= 2 && ph_casestr(meta_t, h) && (!pick || strlen(h) > strlen(pick)))
                 pick = h;
         }
         if (pick) {
