@@ -1388,6 +1388,11 @@ static int attr_index(const char *s, size_t n)
     return -1;
 }
 
+int ph_attr_kept(const char *name)
+{
+    return attr_index(name, strlen(name)) >= 0;
+}
+
 /* The filter's output: appends without nm_buf's per-call checks (this
  * runs for every tag and attribute of the page). */
 typedef struct { char *data; size_t len, cap; } ob_t;

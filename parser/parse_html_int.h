@@ -26,8 +26,12 @@ static inline xmlNode *ph_next(xmlNode *n, const xmlNode *root, int skip_childre
 typedef struct { const char *name, *value; } ph_attr_t;
 
 /* Borrowed value of attribute name (lower-case), or NULL: the moved
- * attributes first, then the node's own. */
+ * attributes first, then the node's own. name must be one parse_article
+ * keeps (read_attrs in parse_html.c): the others are dropped before libxml2
+ * sees the page. Debug builds (the sanitizer suite, fuzzing) assert it. */
 const char *ph_attr(const xmlNode *n, const char *name);
+/* 1 if parse_article keeps attribute name (lower-case) for ph_attr. */
+int ph_attr_kept(const char *name);
 /* strcasestr for ASCII needles, as glibc's in the C locale (first match),
  * without its per-call two-way setup: the haystacks here are short. */
 const char *ph_casestr(const char *hay, const char *needle);

@@ -1,6 +1,7 @@
 /* parse_meta: article metadata from JSON-LD, Open Graph, meta tags, <time>,
  * <link rel=canonical> and the page's own markup, in that order of trust.
  * Also the small text helpers the HTML extractor shares. */
+#include <assert.h>
 #include <ctype.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 const char *ph_attr(const xmlNode *n, const char *name)
 {
+    assert(ph_attr_kept(name));   /* else it was dropped before parsing: add it to read_attrs */
     if (n->psvi)
         for (const ph_attr_t *e = n->psvi; e->name; e++)
             if (e->name[0] == name[0] && strcmp(e->name, name) == 0) return e->value;
