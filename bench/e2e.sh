@@ -76,6 +76,8 @@ if [ "${NM_PGSS:-0}" = 1 ]; then
     psql -X -q -d postgres -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
     "$root/tests/pg.sh" stop "$work/pg" >/dev/null
     eval "$("$root/tests/pg.sh" start "$work/pg")"
+    # plans per statement: a prepared statement planned at every call shows
+    psql -X -q -d postgres -c "ALTER SYSTEM SET pg_stat_statements.track_planning = on" -c "SELECT pg_reload_conf()" >/dev/null
 fi
 export NEWSMILL_DATABASE_URL
 NEWSMILL_DATABASE_URL=$("$root/tests/pg.sh" createdb nm_bench)
@@ -122,7 +124,7 @@ half_t=""
 # Done = article jobs - those pending or leased. The total is counted once,
 # when every feed has been polled (its entries are jobs by then); until
 # then nothing is done. Pending and leased jobs are read through their
-# partial indexes (jobs_due, jobs_lease_expiry), not a scan of all jobs.
+# partial indexes (jobs_due_order, jobs_lease_expiry), not a scan of all jobs.
 total=""
 coproc POLL { psql -X -q -t -A -d "$NEWSMILL_DATABASE_URL" 2>&1; }
 pids+=("$POLL_PID")
@@ -159,9 +161,11 @@ cpu_of() { awk -v hz="$hz" '{print ($14 + $15 + $16 + $17) / hz}' "/proc/$1/stat
 pm=$(head -n 1 "$work/pg/data/postmaster.pid" 2>/dev/null || true)
 pg_cpu() {
     [ -n "$pm" ] || { echo 0; return; }
-    # one awk over the postmaster and its children (exited ones are in its cutime)
-    awk -v hz="$hz" '{t += $14 + $15 + $16 + $17} END {print t / hz}' \
-        "/proc/$pm/stat" $(ps -o pid= --ppid "$pm" | sed 's|.*|/proc/&/stat|') 2>/dev/null
+    # one awk over the postmaster and its children (exited ones are in its
+    # cutime). ps pads short pids with blanks; a child may exit meanwhile.
+    local c f=()
+    for c in "$pm" $(ps -o pid= --ppid "$pm"); do f+=("/proc/$c/stat"); done
+    awk -v hz="$hz" '{t += $14 + $15 + $16 + $17} END {print t / hz}' "${f[@]}" 2>/dev/null || true
 }
 pg_at_done=$(pg_cpu)
 pub_at_done=$(cpu_of "${wpid[publisher]}")
@@ -208,12 +212,17 @@ printf 'published and in stories: cpu publisher %.2f, postgresql %.2f, both %.2f
     "$(echo "$pub_at_story * 1000 / $n" | bc -l)" "$(echo "$pg_at_story * 1000 / $n" | bc -l)" \
     "$(echo "($pub_at_story + $pg_at_story) * 1000 / $n" | bc -l)"
 if [ "${NM_PGSS:-0}" = 1 ]; then
-    echo "pg_stat_statements, top 15 by total time (ms total / calls / ms per call / rows; query):"
+    echo "pg_stat_statements, top 15 by total time (ms total / calls / ms per call / rows / plans; query):"
     db "SELECT round(total_exec_time)::bigint || ' / ' || calls || ' / ' || round((total_exec_time / calls)::numeric, 3)
-               || ' / ' || rows || '  ' || left(regexp_replace(query, '\s+', ' ', 'g'), 150)
+               || ' / ' || rows || ' / ' || plans || '  ' || left(regexp_replace(query, '\s+', ' ', 'g'), 150)
         FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
         ORDER BY total_exec_time DESC LIMIT 15"
-    db "SELECT 'all statements: ' || round(sum(total_exec_time)) || ' ms, ' || sum(calls) || ' calls'
+    db "SELECT 'all statements: ' || round(sum(total_exec_time)) || ' ms, ' || sum(calls) || ' calls, '
+               || round(sum(total_plan_time)) || ' ms planning, ' || sum(plans) || ' plans'
         FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    echo "pg_stat_statements, top 8 by calls (calls / plans; query):"
+    db "SELECT calls || ' / ' || plans || '  ' || left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        ORDER BY calls DESC LIMIT 8"
 fi
 grep -hiE "error|warn" "$work"/{publisher,parser,summarizer,fetcher}.log | sort | uniq -c | sort -rn | head -5 || true

@@ -71,6 +71,21 @@ static void read_dispatch(publisher_t *p)
     }
 }
 
+/* What became of a result: metrics, counters, a warning on failure. */
+static void account(publisher_t *p, const nm_envelope_t *env, int rc, const char *err)
+{
+    nm_metrics_inc("newsmill_results_total", "Results from the sink, by what became of them.",
+                   rc == PUB_DB_OK ? "outcome=\"stored\"" : rc == PUB_DB_STALE ? "outcome=\"stale\"" : "outcome=\"failed\"");
+    if (rc == PUB_DB_OK)
+        p->stored++;
+    else if (rc == PUB_DB_STALE)
+        p->stale++;
+    else {
+        p->failed++;
+        nm_warn("sink: %s not stored: %s", nm_msg_kind(env), err);
+    }
+}
+
 static void store(publisher_t *p, nm_envelope_t *env)
 {
     char err[512] = "";
@@ -90,16 +105,29 @@ static void store(publisher_t *p, nm_envelope_t *env)
         nm_warn("sink: rejected %s message: not a result", nm_msg_kind(env));
         return;
     }
-    nm_metrics_inc("newsmill_results_total", "Results from the sink, by what became of them.",
-                   rc == PUB_DB_OK ? "outcome=\"stored\"" : rc == PUB_DB_STALE ? "outcome=\"stale\"" : "outcome=\"failed\"");
-    if (rc == PUB_DB_OK)
-        p->stored++;
-    else if (rc == PUB_DB_STALE)
-        p->stale++;
-    else {
-        p->failed++;
-        nm_warn("sink: %s not stored: %s", nm_msg_kind(env), err);
+    account(p, env, rc, err);
+}
+
+/* Article results that arrived together are stored in transactions of up
+ * to PUB_DB_BATCH_MAX (pub_db_article_batch): one BEGIN, story lock and
+ * COMMIT for all of them. Frees what it stores; *n is 0 after. */
+static void store_articles(publisher_t *p, nm_envelope_t **pend, size_t *n)
+{
+    size_t done = 0;
+    while (done < *n) {
+        const Newsmill__ArticleResult *res[PUB_DB_BATCH_MAX];
+        pub_db_rc_t out[PUB_DB_BATCH_MAX];
+        size_t k = *n - done < PUB_DB_BATCH_MAX ? *n - done : PUB_DB_BATCH_MAX;
+        for (size_t i = 0; i < k; i++)
+            res[i] = pend[done + i]->article_result;
+        size_t h = pub_db_article_batch(p->db, res, k, out);
+        for (size_t i = 0; i < h; i++) {
+            account(p, pend[done + i], out[i].rc, out[i].err);
+            nm_msg_free(&pend[done + i]);
+        }
+        done += h;
     }
+    *n = 0;
 }
 
 /* Retention: one batch every five minutes, one a second while a backlog lasts. */
@@ -123,6 +151,8 @@ static void prune(publisher_t *p)
 static int read_sink(publisher_t *p)
 {
     int n = 0;
+    nm_envelope_t *pend[PUB_DB_BATCH_MAX];   /* article results waiting to be stored together */
+    size_t np = 0;
     for (; n < SINK_BATCH; n++) {
         /* With the database away, results wait in the socket, not in a
          * failed transaction. */
@@ -138,9 +168,17 @@ static int read_sink(publisher_t *p)
             nm_warn("sink: rejected message: %s", err);
             continue;
         }
+        if (env->body_case == NEWSMILL__ENVELOPE__BODY_ARTICLE_RESULT) {
+            pend[np++] = env;
+            if (np == PUB_DB_BATCH_MAX)
+                store_articles(p, pend, &np);
+            continue;
+        }
+        store_articles(p, pend, &np);   /* in arrival order */
         store(p, env);
         nm_msg_free(&env);
     }
+    store_articles(p, pend, &np);
     return n;
 }
 

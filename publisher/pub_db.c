@@ -1,5 +1,6 @@
 #include "pub_db.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -144,6 +145,13 @@ static int connect_now(pub_db_t *db, char *err, size_t errlen)
     }
     /* Notices (e.g. "relation already exists, skipping") are not for users. */
     PQsetNoticeProcessor(db->conn, quiet_notice, NULL);
+    /* Our prepared statements look rows up by key: their generic plan is
+     * the custom one. PostgreSQL would still plan every execution afresh
+     * (custom plans win its cost comparison by the planning they include),
+     * ~9% of the backend's CPU per article (bench/RESULTS.md, round 3).
+     * Unnamed statements (PQexecParams) are planned per call regardless. */
+    PGresult *r = PQexec(db->conn, "SET plan_cache_mode = force_generic_plan");
+    PQclear(r);
     return 0;
 }
 
@@ -235,6 +243,138 @@ static PGresult *q(pub_db_t *db, const char *sql, int n, const char *const *para
     return checked(db, PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0), err, errlen);
 }
 
+/* The name sql is prepared under on this session (nm_pK), preparing it
+ * first if needed (outside any pipeline). Returns 0, 1 when the table is
+ * full (run it unprepared), -1 with err. */
+static int prep_name(pub_db_t *db, const char *sql, int n, char name[16], char *err, size_t errlen)
+{
+    int k = 0;
+    while (k < db->nprep && !(db->prep_key[k] == sql && strcmp(db->prep_sql[k], sql) == 0))
+        k++;
+    if (k == db->nprep)
+        for (k = 0; k < db->nprep && strcmp(db->prep_sql[k], sql) != 0; k++)
+            ;
+    if (k == db->nprep) {
+        if (k == PUB_PREP_MAX)
+            return 1;
+        snprintf(name, 16, "nm_p%d", k);
+        PGresult *r = checked(db, PQprepare(db->conn, name, sql, n, NULL), err, errlen);
+        if (!r)
+            return -1;
+        PQclear(r);
+        db->prep_sql[k] = nm_strdup(sql);
+        db->nprep++;
+    }
+    db->prep_key[k] = sql;
+    snprintf(name, 16, "nm_p%d", k);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- pipelines
+ *
+ * Several statements in one round trip (libpq pipeline mode): a result's
+ * write used to cost eight round trips, and each one costs PostgreSQL a
+ * message cycle (read, portal, ReadyForQuery, send) and the publisher a
+ * wakeup. The statements run in order up to the first error; the rest are
+ * skipped by the server (the transaction is then aborted: the caller rolls
+ * back, as after any failed statement). */
+typedef struct {
+    const char *sql;
+    int n;
+    const char *p[16];
+    PGresult *r;              /* the result when it succeeded (pl_clear) */
+} pl_t;
+
+static void pl_clear(pl_t *s, int ns)
+{
+    for (int i = 0; i < ns; i++) {
+        PQclear(s[i].r);
+        s[i].r = NULL;
+    }
+}
+
+/* The connection is in a state we cannot reason about: start over. */
+static void drop_conn(pub_db_t *db)
+{
+    if (db->conn)
+        PQfinish(db->conn);
+    db->conn = NULL;
+    prep_forget(db);
+    db->leader = false;
+}
+
+/* Run s[0..ns) (all prepared once per session) in one pipeline. Returns 0
+ * when every statement succeeded, else -1 with the first error in err;
+ * s[i].r holds each successful statement's result either way. */
+static int pl_run(pub_db_t *db, pl_t *s, int ns, char *err, size_t errlen)
+{
+    if (!db->conn) {
+        set_err(err, errlen, "not connected to PostgreSQL");
+        return -1;
+    }
+    char names[16][16];
+    bool named[16];
+    assert(ns <= 16);
+    for (int i = 0; i < ns; i++) {
+        s[i].r = NULL;
+        int rc = prep_name(db, s[i].sql, s[i].n, names[i], err, errlen);
+        if (rc < 0)
+            return -1;
+        named[i] = rc == 0;
+    }
+    if (!PQenterPipelineMode(db->conn)) {
+        set_err(err, errlen, "pipeline: %s", PQerrorMessage(db->conn));
+        return -1;
+    }
+    int sent = 0, rc = 0;
+    for (; sent < ns; sent++) {
+        int ok = named[sent] ? PQsendQueryPrepared(db->conn, names[sent], s[sent].n, s[sent].p, NULL, NULL, 0)
+                             : PQsendQueryParams(db->conn, s[sent].sql, s[sent].n, NULL, s[sent].p, NULL, NULL, 0);
+        if (!ok) {
+            set_err(err, errlen, "%s", PQerrorMessage(db->conn));
+            rc = -1;
+            break;
+        }
+    }
+    if (!PQpipelineSync(db->conn)) {
+        if (rc == 0)
+            set_err(err, errlen, "%s", PQerrorMessage(db->conn));
+        drop_conn(db);
+        return -1;
+    }
+    for (int i = 0; i < sent; i++) {
+        PGresult *r = PQgetResult(db->conn);
+        if (!r)
+            break;   /* connection trouble: seen below */
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+            s[i].r = r;
+        } else {
+            if (rc == 0 && st != PGRES_PIPELINE_ABORTED)
+                set_err(err, errlen, "%s", PQresultErrorMessage(r));
+            rc = -1;
+            PQclear(r);
+        }
+        while ((r = PQgetResult(db->conn)) != NULL)   /* end of this statement */
+            PQclear(r);
+    }
+    PGresult *r = PQgetResult(db->conn);
+    bool synced = r && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+    PQclear(r);
+    if (!synced || !PQexitPipelineMode(db->conn)) {
+        if (rc == 0)
+            set_err(err, errlen, "pipeline: %s", PQerrorMessage(db->conn));
+        if (err && !err[0])
+            set_err(err, errlen, "pipeline: lost the connection");
+        pl_clear(s, ns);
+        drop_conn(db);
+        return -1;
+    }
+    if (rc < 0 && err && !err[0])
+        set_err(err, errlen, "pipeline: a statement failed");
+    return rc;
+}
+
 /* q for the statements run for every result: prepared once per session
  * (parsed and planned once, not on every call: bench/RESULTS.md, round 2).
  * Keyed by the text, so any string is safe; the pointer is a fast path. */
@@ -245,26 +385,12 @@ static PGresult *qp(pub_db_t *db, const char *sql, int n, const char *const *par
         set_err(err, errlen, "not connected to PostgreSQL");
         return NULL;
     }
-    int k = 0;
-    while (k < db->nprep && !(db->prep_key[k] == sql && strcmp(db->prep_sql[k], sql) == 0))
-        k++;
-    if (k == db->nprep)
-        for (k = 0; k < db->nprep && strcmp(db->prep_sql[k], sql) != 0; k++)
-            ;
     char name[16];
-    if (k == db->nprep) {
-        if (k == PUB_PREP_MAX)
-            return q(db, sql, n, params, err, errlen);
-        snprintf(name, sizeof name, "nm_p%d", k);
-        PGresult *r = checked(db, PQprepare(db->conn, name, sql, n, NULL), err, errlen);
-        if (!r)
-            return NULL;
-        PQclear(r);
-        db->prep_sql[k] = nm_strdup(sql);
-        db->nprep++;
-    }
-    db->prep_key[k] = sql;
-    snprintf(name, sizeof name, "nm_p%d", k);
+    int rc = prep_name(db, sql, n, name, err, errlen);
+    if (rc < 0)
+        return NULL;
+    if (rc > 0)
+        return q(db, sql, n, params, err, errlen);
     return checked(db, PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0), err, errlen);
 }
 
@@ -298,8 +424,9 @@ static int x(pub_db_t *db, const char *sql, int n, const char *const *params, ch
     return cleared(q(db, sql, n, params, err, errlen));
 }
 
-static int begin(pub_db_t *db, char *err, size_t errlen) { return x(db, "BEGIN", 0, NULL, err, errlen); }
-static int commit(pub_db_t *db, char *err, size_t errlen) { return x(db, "COMMIT", 0, NULL, err, errlen); }
+/* BEGIN and COMMIT are prepared too: unnamed, each was parsed again. */
+static int begin(pub_db_t *db, char *err, size_t errlen) { return xp(db, "BEGIN", 0, NULL, err, errlen); }
+static int commit(pub_db_t *db, char *err, size_t errlen) { return xp(db, "COMMIT", 0, NULL, err, errlen); }
 static void rollback(pub_db_t *db)
 {
     if (db->conn && PQstatus(db->conn) == CONNECTION_OK) {
@@ -430,24 +557,40 @@ int pub_db_lease(pub_db_t *db, const char *owner, int n, int lease_seconds,
     snprintf(nbuf, sizeof nbuf, "%d", n);
     snprintf(sbuf, sizeof sbuf, "%d", lease_seconds > 0 ? lease_seconds : db->policy.lease_seconds);
     const char *p[3] = { owner ? owner : "", nbuf, sbuf };
+    /* Due jobs in (next_attempt, id) order: the first n of the pending ones
+     * (an index scan of jobs_due_order that stops after n, migration 008)
+     * and of the expired leases (few), merged. The same jobs in the same
+     * order as one query over both sets sorted (tests/unit/test_pub_lease.c),
+     * without sorting every due job on each call. A leaser may lock up to
+     * 2n rows for the statement; SKIP LOCKED keeps concurrent leasers apart
+     * as before. Unnamed (planned per call): LIMIT's value matters. */
     PGresult *r = q(db,
-        "WITH c AS ("
-        "  SELECT id FROM jobs"
-        "  WHERE ((state = 'pending' AND next_attempt <= now())"
-        "      OR (state = 'leased' AND lease_expires < now()"
-        "          AND (kind = 'feed' OR attempt < max_attempts)))"
+        "WITH p AS ("
+        "  SELECT id, next_attempt FROM jobs"
+        "  WHERE state = 'pending' AND next_attempt <= now()"
         "    AND (kind = 'article' OR feed_id IS NOT NULL)"
-        "  ORDER BY next_attempt, id"
-        "  LIMIT $2::int"
-        "  FOR UPDATE SKIP LOCKED)"
-        " UPDATE jobs j SET state = 'leased', lease_owner = $1, lease_token = gen_random_uuid(),"
+        "  ORDER BY next_attempt, id LIMIT $2::int"
+        "  FOR UPDATE SKIP LOCKED),"
+        " e AS ("
+        "  SELECT id, next_attempt FROM jobs"
+        "  WHERE state = 'leased' AND lease_expires < now()"
+        "    AND (kind = 'feed' OR attempt < max_attempts)"
+        "    AND (kind = 'article' OR feed_id IS NOT NULL)"
+        "  ORDER BY next_attempt, id LIMIT $2::int"
+        "  FOR UPDATE SKIP LOCKED),"
+        " c AS (SELECT id FROM (SELECT * FROM p UNION ALL SELECT * FROM e) pe"
+        "  ORDER BY next_attempt, id LIMIT $2::int)"
+        " , u AS (UPDATE jobs j SET state = 'leased', lease_owner = $1, lease_token = gen_random_uuid(),"
         "   lease_expires = now() + make_interval(secs => $3::int), attempt = j.attempt + 1,"
         "   updated_at = now()"
         " FROM c WHERE j.id = c.id"
-        " RETURNING j.id, j.kind, j.url, coalesce(j.feed_id, 0), j.lease_token::text, j.attempt,"
-        "   extract(epoch FROM j.lease_expires)::bigint,"
-        "   (SELECT f.etag FROM feeds f WHERE f.id = j.feed_id AND j.kind = 'feed'),"
-        "   (SELECT f.last_modified FROM feeds f WHERE f.id = j.feed_id AND j.kind = 'feed')",
+        " RETURNING j.id, j.kind, j.url, coalesce(j.feed_id, 0) AS feed_id, j.lease_token::text AS token,"
+        "   j.attempt, extract(epoch FROM j.lease_expires)::bigint AS expires,"
+        "   (SELECT f.etag FROM feeds f WHERE f.id = j.feed_id AND j.kind = 'feed') AS etag,"
+        "   (SELECT f.last_modified FROM feeds f WHERE f.id = j.feed_id AND j.kind = 'feed') AS lm,"
+        "   j.next_attempt)"
+        /* handed out in lease order (the fetcher starts them in this order) */
+        " SELECT id, kind, url, feed_id, token, attempt, expires, etag, lm FROM u ORDER BY next_attempt, id",
         3, p, err, errlen);
     if (!r) {
         db->stats.errors++;
@@ -493,12 +636,45 @@ static void fenced_free(fenced_job_t *job)
     job->entry_title = NULL;
 }
 
+/* The job row if it is still leased under the token ($2), locked. */
+static const char *fence_sql(const pub_db_t *db)
+{
+    return db->policy.unsafe_no_fencing
+        ? "SELECT kind, attempt, max_attempts, coalesce(feed_id, 0), coalesce(entry_title, '') FROM jobs"
+          " WHERE id = $1::bigint AND $2::text IS NOT NULL FOR UPDATE"
+        : "SELECT kind, attempt, max_attempts, coalesce(feed_id, 0), coalesce(entry_title, '') FROM jobs"
+          " WHERE id = $1::bigint AND lease_token::text = $2 AND state = 'leased' FOR UPDATE";
+}
+
+/* job (id already set) from fence_sql's row. */
+static void fenced_parse(const PGresult *r, fenced_job_t *job)
+{
+    job->kind = strcmp(PQgetvalue(r, 0, 0), "feed") == 0 ? PUB_JOB_FEED : PUB_JOB_ARTICLE;
+    job->attempt = atoi(PQgetvalue(r, 0, 1));
+    job->max_attempts = atoi(PQgetvalue(r, 0, 2));
+    job->feed_id = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+    snprintf(job->feed_id_s, sizeof job->feed_id_s, "%" PRId64, job->feed_id);
+    job->entry_title = nm_strdup(PQgetvalue(r, 0, 4));
+}
+
 /* BEGIN and lock the job if it is still leased under ref's token. Returns
  * PUB_DB_OK inside an open transaction, PUB_DB_STALE (rolled back, counted,
- * logged) or PUB_DB_ERROR. */
+ * logged) or PUB_DB_ERROR. With story, the transaction also takes the story
+ * lock (pub_story_txn_lock) in the same round trip; *locked tells whether it
+ * did (without story_gen the job is fenced again without it). */
+static int fence_locked(pub_db_t *db, const Newsmill__JobRef *ref, const char *what, fenced_job_t *job,
+                        bool story, bool *locked, char *err, size_t errlen);
 static int fence(pub_db_t *db, const Newsmill__JobRef *ref, const char *what, fenced_job_t *job,
                  char *err, size_t errlen)
 {
+    bool locked;
+    return fence_locked(db, ref, what, job, false, &locked, err, errlen);
+}
+
+static int fence_locked(pub_db_t *db, const Newsmill__JobRef *ref, const char *what, fenced_job_t *job,
+                        bool story, bool *locked, char *err, size_t errlen)
+{
+    *locked = false;
     if (!ref || ref->job_id <= 0 || !ref->lease_token || !*ref->lease_token) {
         set_err(err, errlen, "%s without a job reference", what);
         return PUB_DB_ERROR;
@@ -509,33 +685,41 @@ static int fence(pub_db_t *db, const Newsmill__JobRef *ref, const char *what, fe
     }
     memset(job, 0, sizeof *job);
     snprintf(job->id, sizeof job->id, "%" PRId64, ref->job_id);
-    const char *p[2] = { job->id, ref->lease_token };
-    if (begin(db, err, errlen) < 0)
-        return PUB_DB_ERROR;
-    PGresult *r = qp(db, db->policy.unsafe_no_fencing
-        ? "SELECT kind, attempt, max_attempts, coalesce(feed_id, 0), coalesce(entry_title, '') FROM jobs"
-          " WHERE id = $1::bigint AND $2::text IS NOT NULL FOR UPDATE"
-        : "SELECT kind, attempt, max_attempts, coalesce(feed_id, 0), coalesce(entry_title, '') FROM jobs"
-          " WHERE id = $1::bigint AND lease_token::text = $2 AND state = 'leased' FOR UPDATE",
-        2, p, err, errlen);
-    if (!r) {
+    pl_t s[3] = {
+        { .sql = "BEGIN" },
+        { .sql = fence_sql(db), .n = 2, .p = { job->id, ref->lease_token } },
+        { .sql = pub_story_lock_sql },
+    };
+    int ns = story ? 3 : 2;
+    if (pl_run(db, s, ns, err, errlen) < 0 && (!s[0].r || !s[1].r)) {
+        pl_clear(s, ns);
         rollback(db);
         return PUB_DB_ERROR;
     }
+    if (story && !s[2].r) {
+        /* no story_gen (schema being migrated?): store without the story */
+        pl_clear(s, ns);
+        rollback(db);
+        pub_story_txn_abort(db);
+        return fence_locked(db, ref, what, job, false, locked, err, errlen);
+    }
+    PGresult *r = s[1].r;
+    s[1].r = NULL;
+    if (story) {
+        pub_story_txn_locked(db, s[2].r);
+        *locked = true;
+    }
+    pl_clear(s, ns);
     if (PQntuples(r) == 0) {
         PQclear(r);
         rollback(db);
+        *locked = false;
         db->stats.stale++;
         nm_log_job(NM_LOG_NOTICE, ref->job_id, "stale %s (lease %s attempt %d): not stored",
                    what, ref->lease_token, ref->attempt);
         return PUB_DB_STALE;
     }
-    job->kind = strcmp(PQgetvalue(r, 0, 0), "feed") == 0 ? PUB_JOB_FEED : PUB_JOB_ARTICLE;
-    job->attempt = atoi(PQgetvalue(r, 0, 1));
-    job->max_attempts = atoi(PQgetvalue(r, 0, 2));
-    job->feed_id = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
-    snprintf(job->feed_id_s, sizeof job->feed_id_s, "%" PRId64, job->feed_id);
-    job->entry_title = nm_strdup(PQgetvalue(r, 0, 4));
+    fenced_parse(r, job);
     PQclear(r);
     return PUB_DB_OK;
 }
@@ -579,11 +763,97 @@ static char *topics_json(Newsmill__Summary *s)
     return out;
 }
 
+/* The rest of an article's transaction in one round trip (pl_run): its
+ * story (sst, from pub_story_assign_plan; may be NULL), its summaries, the
+ * job done, and unless !commit_too (a batch: pub_db_article_batch commits)
+ * the story generation (story) and COMMIT. *story_failed when the
+ * story's statement is the one that failed. More
+ * summaries than fit one pipeline (hostile input) go ahead in pipelines of
+ * their own; the order of the statements is the order of the result. */
+/* finish_article's return when the session was lost under the article's
+ * transaction (a reconnect meanwhile): connection trouble, not a bad result,
+ * so the job is left to its lease, never marked failed. */
+#define TXN_LOST (-2)
+
+static int finish_article(pub_db_t *db, const Newsmill__ArticleResult *res, const fenced_job_t *job,
+                          const char *idbuf, bool story, bool commit_too, pub_story_stmt_t *sst,
+                          bool *story_failed, char *err, size_t errlen)
+{
+    /* Everything here must land in the fenced transaction: on a session
+     * that was re-established meanwhile (the story part may reconnect),
+     * these statements would run on their own and complete the job. */
+    if (!db->conn || PQtransactionStatus(db->conn) != PQTRANS_INTRANS) {
+        set_err(err, errlen, "the article's transaction was lost");
+        return TXN_LOST;
+    }
+    enum { MAX = 16, TAIL = 3 };
+    pl_t s[MAX];
+    char *topics[MAX], tokens[MAX][16];
+    int ns = 0, nt = 0, rc = 0;
+    const char *alang = res->article->language ? res->article->language : "";
+    if (sst) {
+        s[ns] = (pl_t){ .sql = sst->sql, .n = sst->n };
+        memcpy(s[ns].p, sst->p, (size_t)sst->n * sizeof sst->p[0]);
+        ns++;
+    }
+    for (size_t i = 0; i <= res->n_summaries && rc == 0; i++) {
+        Newsmill__Summary *sm = i < res->n_summaries ? res->summaries[i] : NULL;
+        if (sm) {
+            const char *backend = nz(sm->backend) ? sm->backend : "unknown";
+            const char *lang = nz(sm->language) ? sm->language : alang;
+            topics[nt] = topics_json(sm);
+            snprintf(tokens[nt], sizeof tokens[nt], "%d", sm->tokens_used > 0 ? sm->tokens_used : 0);
+            s[ns++] = (pl_t){
+                .sql = "INSERT INTO summaries (article_id, backend, language, title, summary, topics, tokens_used)"
+                       " VALUES ($1::bigint, $2, $3, nullif($4, ''), $5,"
+                       "   ARRAY(SELECT json_array_elements_text($6::json)), $7::int)"
+                       " ON CONFLICT (article_id, backend, language) DO UPDATE SET title = EXCLUDED.title,"
+                       "   summary = EXCLUDED.summary, topics = EXCLUDED.topics,"
+                       "   tokens_used = EXCLUDED.tokens_used, created_at = now()",
+                .n = 7, .p = { idbuf, backend, lang, sm->title ? sm->title : "", sm->summary ? sm->summary : "",
+                               topics[nt], tokens[nt] } };
+            nt++;
+            /* an LLM summary supersedes the "LLM still to do" marker (see summ_llm.h) */
+            if (strncmp(backend, "llm:", 4) == 0)
+                s[ns++] = (pl_t){ .sql = "DELETE FROM summaries WHERE article_id = $1::bigint"
+                                         " AND backend = 'llm_pending' AND language = $2",
+                                  .n = 2, .p = { idbuf, lang } };
+        }
+        bool last = i == res->n_summaries;
+        if (!last && ns + 2 + TAIL <= MAX)
+            continue;
+        if (last) {
+            s[ns++] = (pl_t){ .sql = "UPDATE jobs SET state = 'done', finished_at = now(), updated_at = now(),"
+                                     " last_error = NULL, lease_expires = NULL WHERE id = $1::bigint",
+                              .n = 1, .p = { job->id } };
+            if (story && commit_too)
+                s[ns++] = (pl_t){ .sql = pub_story_gen_sql };
+            if (commit_too)
+                s[ns++] = (pl_t){ .sql = "COMMIT" };
+        }
+        rc = pl_run(db, s, ns, err, errlen);
+        if (sst) {
+            if (pub_story_assign_done(db, sst, s[0].r) < 0 && rc < 0)
+                *story_failed = true;
+            sst = NULL;
+        }
+        if (last && story && commit_too && pub_story_txn_committed(db, rc == 0 ? s[ns - 2].r : NULL) < 0 && rc == 0) {
+            set_err(err, errlen, "commit: no story generation");
+            rc = -1;
+        }
+        pl_clear(s, ns);
+        for (int k = 0; k < nt; k++)
+            free(topics[k]);
+        ns = nt = 0;
+    }
+    return rc;
+}
+
 /* story: assign a new article in this transaction (pub_story.h, "at write
  * time"); *story_failed tells the caller that part failed (the transaction
  * is then lost, and the caller stores the article again without it). */
 static int store_article(pub_db_t *db, const Newsmill__ArticleResult *res, const fenced_job_t *job,
-                         bool story, bool *story_failed, char *err, size_t errlen)
+                         bool story, bool commit_too, bool *story_failed, char *err, size_t errlen)
 {
     *story_failed = false;
     const Newsmill__Article *a = res->article;
@@ -663,13 +933,16 @@ static int store_article(pub_db_t *db, const Newsmill__ArticleResult *res, const
         return -1;
     }
     snprintf(idbuf, sizeof idbuf, "%s", PQgetvalue(r, 0, 0));
-    if (story && strcmp(PQgetvalue(r, 0, 1), "t") == 0) {
-        int src = pub_story_assign_new(db, &(pub_story_opts_t){.window_days = db->policy.story_window_days,
-                                                               .max_hamming = db->policy.story_max_hamming},
-                                       &prep, strtoll(idbuf, NULL, 10), strtoll(PQgetvalue(r, 0, 2), NULL, 10),
-                                       strtoll(PQgetvalue(r, 0, 3), NULL, 10),
-                                       strtoll(PQgetvalue(r, 0, 4), NULL, 10), PQgetvalue(r, 0, 5),
-                                       PQgetvalue(r, 0, 6), err, errlen);
+    /* the story is decided here, its statement goes with the rest */
+    pub_story_stmt_t sst;
+    bool assign = story && strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+    if (assign) {
+        int src = pub_story_assign_plan(db, &(pub_story_opts_t){.window_days = db->policy.story_window_days,
+                                                                .max_hamming = db->policy.story_max_hamming},
+                                        &prep, strtoll(idbuf, NULL, 10), strtoll(PQgetvalue(r, 0, 2), NULL, 10),
+                                        strtoll(PQgetvalue(r, 0, 3), NULL, 10),
+                                        strtoll(PQgetvalue(r, 0, 4), NULL, 10), PQgetvalue(r, 0, 5),
+                                        PQgetvalue(r, 0, 6), &sst, err, errlen);
         if (src < 0) {
             *story_failed = true;
             PQclear(r);
@@ -679,42 +952,11 @@ static int store_article(pub_db_t *db, const Newsmill__ArticleResult *res, const
     }
     PQclear(r);
     pub_story_prep_free(&prep);
-
-    for (size_t i = 0; i < res->n_summaries; i++) {
-        Newsmill__Summary *s = res->summaries[i];
-        if (!s)
-            continue;
-        char *topics = topics_json(s);
-        char tokens[16];
-        snprintf(tokens, sizeof tokens, "%d", s->tokens_used > 0 ? s->tokens_used : 0);
-        const char *lang = nz(s->language) ? s->language : (a->language ? a->language : "");
-        const char *sp[7] = {
-            idbuf, nz(s->backend) ? s->backend : "unknown", lang, s->title ? s->title : "",
-            s->summary ? s->summary : "", topics, tokens,
-        };
-        int rc = xp(db,
-            "INSERT INTO summaries (article_id, backend, language, title, summary, topics, tokens_used)"
-            " VALUES ($1::bigint, $2, $3, nullif($4, ''), $5,"
-            "   ARRAY(SELECT json_array_elements_text($6::json)), $7::int)"
-            " ON CONFLICT (article_id, backend, language) DO UPDATE SET title = EXCLUDED.title,"
-            "   summary = EXCLUDED.summary, topics = EXCLUDED.topics,"
-            "   tokens_used = EXCLUDED.tokens_used, created_at = now()",
-            7, sp, err, errlen);
-        free(topics);
-        if (rc < 0)
-            return -1;
-        /* an LLM summary supersedes the "LLM still to do" marker (see summ_llm.h) */
-        if (strncmp(sp[1], "llm:", 4) == 0) {
-            const char *dp[2] = { idbuf, lang };
-            if (x(db, "DELETE FROM summaries WHERE article_id = $1::bigint AND backend = 'llm_pending'"
-                      " AND language = $2", 2, dp, err, errlen) < 0)
-                return -1;
-        }
-    }
-    const char *jp[1] = { job->id };
-    return xp(db, "UPDATE jobs SET state = 'done', finished_at = now(), updated_at = now(),"
-                  " last_error = NULL, lease_expires = NULL WHERE id = $1::bigint",
-              1, jp, err, errlen);
+    int rc = finish_article(db, res, job, idbuf, story, commit_too, assign ? &sst : NULL, story_failed,
+                            err, errlen);
+    if (assign)
+        pub_story_stmt_free(&sst);
+    return rc;
 }
 
 int pub_db_article_result(pub_db_t *db, const Newsmill__ArticleResult *res, char *err, size_t errlen)
@@ -725,7 +967,9 @@ int pub_db_article_result(pub_db_t *db, const Newsmill__ArticleResult *res, char
         return PUB_DB_ERROR;
     }
     fenced_job_t job;
-    int rc = fence(db, res->ref, "article result", &job, err, errlen);
+    /* the story lock first (passes take it first too), then the article */
+    bool story;
+    int rc = fence_locked(db, res->ref, "article result", &job, true, &story, err, errlen);
     if (rc != PUB_DB_OK) {
         if (rc == PUB_DB_ERROR)
             db->stats.errors++;
@@ -738,22 +982,8 @@ int pub_db_article_result(pub_db_t *db, const Newsmill__ArticleResult *res, char
         db->stats.errors++;
         return PUB_DB_ERROR;
     }
-    /* the story lock first (passes take it first too), then the article */
-    bool story = pub_story_txn_lock(db, err, errlen) == 0, story_failed = false;
-    if (!story) {
-        /* no story_gen (schema being migrated?): store without the story */
-        rollback(db);
-        pub_story_txn_abort(db);
-        fenced_free(&job);
-        if ((rc = fence(db, res->ref, "article result", &job, err, errlen)) != PUB_DB_OK) {
-            if (rc == PUB_DB_ERROR)
-                db->stats.errors++;
-            return rc;
-        }
-    }
-    int st = store_article(db, res, &job, story, &story_failed, err, errlen);
-    if (st == 0)
-        st = story ? pub_story_txn_commit(db, err, errlen) : commit(db, err, errlen);
+    bool story_failed = false;
+    int st = store_article(db, res, &job, story, true, &story_failed, err, errlen);
     if (st < 0 && story_failed) {
         /* the story part failed: the article must not wait for it */
         nm_log_job(NM_LOG_WARNING, res->ref->job_id, "story at write time failed (left to the story pass): %s", err);
@@ -766,11 +996,16 @@ int pub_db_article_result(pub_db_t *db, const Newsmill__ArticleResult *res, char
             return rc;
         }
         story = false;
-        st = store_article(db, res, &job, false, &story_failed, err, errlen);
-        if (st == 0)
-            st = commit(db, err, errlen);
+        st = store_article(db, res, &job, false, true, &story_failed, err, errlen);
     }
     fenced_free(&job);
+    if (st == TXN_LOST) {
+        nm_log_job(NM_LOG_WARNING, res->ref->job_id, "%s: left to its lease", err);
+        rollback(db);
+        pub_story_txn_abort(db);
+        db->stats.errors++;
+        return PUB_DB_ERROR;
+    }
     if (st < 0) {
         fail_job_after_error(db, res->ref, err);
         pub_story_txn_abort(db);
@@ -779,6 +1014,112 @@ int pub_db_article_result(pub_db_t *db, const Newsmill__ArticleResult *res, char
     }
     db->stats.articles++;
     return PUB_DB_OK;
+}
+
+/* Several article results in one transaction (pub_db.h). Nothing is
+ * counted or logged before the COMMIT: when anything fails, the batch is
+ * rolled back whole and the caller stores each result on its own. */
+static int article_batch(pub_db_t *db, const Newsmill__ArticleResult *const *res, size_t k,
+                         pub_db_rc_t *out)
+{
+    char e[512] = "";
+    if (pub_db_ensure(db) < 0)
+        return -1;
+    pl_t s[2 + PUB_DB_BATCH_MAX];
+    char ids[PUB_DB_BATCH_MAX][24];
+    s[0] = (pl_t){ .sql = "BEGIN" };
+    s[1] = (pl_t){ .sql = pub_story_lock_sql };
+    for (size_t i = 0; i < k; i++) {
+        snprintf(ids[i], sizeof ids[i], "%" PRId64, res[i]->ref->job_id);
+        s[2 + i] = (pl_t){ .sql = fence_sql(db), .n = 2, .p = { ids[i], res[i]->ref->lease_token } };
+    }
+    int ns = 2 + (int)k;
+    if (pl_run(db, s, ns, e, sizeof e) < 0) {
+        pl_clear(s, ns);
+        rollback(db);
+        pub_story_txn_abort(db);
+        return -1;
+    }
+    pub_story_txn_locked(db, s[1].r);
+    fenced_job_t jobs[PUB_DB_BATCH_MAX];
+    memset(jobs, 0, sizeof jobs);
+    for (size_t i = 0; i < k; i++) {
+        out[i].err[0] = '\0';
+        memcpy(jobs[i].id, ids[i], sizeof jobs[i].id);
+        if (PQntuples(s[2 + i].r) == 0) {
+            out[i].rc = PUB_DB_STALE;
+            continue;
+        }
+        fenced_parse(s[2 + i].r, &jobs[i]);
+        out[i].rc = PUB_DB_OK;
+        if (jobs[i].kind != PUB_JOB_ARTICLE) {
+            out[i].rc = PUB_DB_ERROR;   /* nothing written for it */
+            set_err(out[i].err, sizeof out[i].err, "article result for a feed job");
+        }
+    }
+    pl_clear(s, ns);
+    int rc = 0;
+    for (size_t i = 0; i < k && rc == 0; i++) {
+        bool story_failed = false;
+        if (out[i].rc == PUB_DB_OK)
+            rc = store_article(db, res[i], &jobs[i], true, false, &story_failed, e, sizeof e);
+    }
+    for (size_t i = 0; i < k; i++)
+        fenced_free(&jobs[i]);
+    if (rc == 0) {
+        pl_t c[2] = { { .sql = pub_story_gen_sql }, { .sql = "COMMIT" } };
+        rc = pl_run(db, c, 2, e, sizeof e);
+        if (pub_story_txn_committed(db, rc == 0 ? c[0].r : NULL) < 0)
+            rc = -1;
+        pl_clear(c, 2);
+    }
+    if (rc < 0) {
+        nm_info("database: a batch of %zu results failed (%s); storing them one by one", k, e);
+        rollback(db);
+        pub_story_txn_abort(db);
+        return -1;
+    }
+    for (size_t i = 0; i < k; i++) {
+        if (out[i].rc == PUB_DB_OK) {
+            db->stats.articles++;
+        } else if (out[i].rc == PUB_DB_STALE) {
+            db->stats.stale++;
+            nm_log_job(NM_LOG_NOTICE, res[i]->ref->job_id, "stale article result (lease %s attempt %d): not stored",
+                       res[i]->ref->lease_token, res[i]->ref->attempt);
+        } else {
+            db->stats.errors++;
+        }
+    }
+    return 0;
+}
+
+size_t pub_db_article_batch(pub_db_t *db, const Newsmill__ArticleResult *const *res, size_t n,
+                            pub_db_rc_t *out)
+{
+    if (n == 0)
+        return 0;
+    if (n > PUB_DB_BATCH_MAX)
+        n = PUB_DB_BATCH_MAX;
+    /* the batch: a prefix of well-formed results for distinct jobs (a job
+     * twice in one transaction would be fenced twice before either write) */
+    size_t k = 0;
+    for (; k < n; k++) {
+        const Newsmill__ArticleResult *r = res[k];
+        if (!r || !r->article || !r->ref || r->ref->job_id <= 0 || !r->ref->lease_token || !*r->ref->lease_token)
+            break;
+        size_t j = 0;
+        while (j < k && res[j]->ref->job_id != r->ref->job_id)
+            j++;
+        if (j < k)
+            break;
+    }
+    if (k >= 2 && article_batch(db, res, k, out) == 0)
+        return k;
+    if (k < 2)
+        k = 1;
+    for (size_t i = 0; i < k; i++)
+        out[i].rc = pub_db_article_result(db, res[i], out[i].err, sizeof out[i].err);
+    return k;
 }
 
 /* ---------------------------------------------------------------- feeds */

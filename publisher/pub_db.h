@@ -106,6 +106,21 @@ enum { PUB_DB_OK = 0, PUB_DB_STALE = 1, PUB_DB_ERROR = -1 };
  * PUB_DB_OK, PUB_DB_STALE (nothing written) or PUB_DB_ERROR (reason in err;
  * also for malformed results, which are not stored). */
 int pub_db_article_result(pub_db_t *db, const Newsmill__ArticleResult *r, char *err, size_t errlen);
+/* Up to PUB_DB_BATCH_MAX article results in ONE transaction (one BEGIN,
+ * story lock and COMMIT, fences in one round trip) when several wait: the
+ * same outcome for each as pub_db_article_result would give it, result by
+ * result. Results of the batch are fenced and stored as one; if any
+ * statement fails, the batch is rolled back and each result is then stored
+ * on its own, so one bad result never costs the others. Handles a prefix
+ * of res (at least one: a malformed result or a job seen twice ends the
+ * batch) and returns its length; out[i] gets each one's PUB_DB_* and reason. */
+#define PUB_DB_BATCH_MAX 12
+typedef struct {
+    int rc;
+    char err[512];
+} pub_db_rc_t;
+size_t pub_db_article_batch(pub_db_t *db, const Newsmill__ArticleResult *const *res, size_t n,
+                            pub_db_rc_t *out);
 /* New entries become article jobs (once per canonical URL); the feed is
  * updated and its job rescheduled for its next poll. */
 int pub_db_feed_result(pub_db_t *db, const Newsmill__FeedResult *r, char *err, size_t errlen);

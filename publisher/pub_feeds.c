@@ -143,7 +143,7 @@ int pub_feeds_store_entries(pub_db_t *db, const Newsmill__FeedResult *res, const
         nm_buf_append(&text, "", 1);
         const char *p[8] = { canon, feed_id, maxbuf, e->title ? e->title : "", pubp, text.data, key,
                              e->link };
-        PGresult *r = pub_db_query(db,
+        PGresult *r = pub_db_query_prepared(db,   /* once per entry: parse and plan once */
             "WITH f AS (SELECT include_patterns AS inc, exclude_patterns AS exc,"
             "     regexp_replace($6, '<[^>]*>', ' ', 'g') AS txt FROM feeds WHERE id = $2::bigint),"
             " d AS (SELECT CASE"

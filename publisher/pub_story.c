@@ -61,66 +61,95 @@ static void word_push(words_t *t, size_t off, size_t len)
     t->len[t->n++] = len;
 }
 
-static void raw_words(const char *s, nm_buf_t *w, words_t *t)
+/* The words' bytes go to one buffer of the text's size (a word is never
+ * longer than its source: ASCII is lowercased in place, anything else
+ * copied), returned for the caller to free. ASCII takes a fast path: the
+ * publisher runs in the C locale, where isalnum/tolower are these tests. */
+static char *raw_words(const char *s, words_t *t)
 {
-    size_t len = strnlen(s, 1u << 20), i = 0, start = 0;
+    size_t len = strnlen(s, 1u << 20), i = 0, start = 0, o = 0;
+    char *w = nm_malloc(len + 1);
     while (i <= len) {
         size_t st = i;
-        uint32_t cp = i < len ? summ_utf8_next(s, len, &i) : 0;
-        int word = cp && ((cp < 0x80 && isalnum((int)cp)) || (cp >= 0x80 && !summ_is_cjk(cp) &&
-                                                             cp != 0x2019 && cp != 0x201C &&
-                                                             cp != 0x201D && cp != 0x2014 &&
-                                                             cp != 0x2013 && cp != 0xA0));
-        if (word) {
-            if (cp < 0x80) {
-                char c = (char)tolower((int)cp);
-                nm_buf_append(w, &c, 1);
-            } else {
-                nm_buf_append(w, s + st, i - st);
+        uint32_t cp;
+        if (i < len && (unsigned char)s[i] < 0x80) {
+            unsigned char c = (unsigned char)s[i++];
+            if ((unsigned)(c - '0') < 10u || (unsigned)((c | 0x20) - 'a') < 26u) {
+                w[o++] = (char)((unsigned)(c - 'A') < 26u ? c | 0x20 : c);
+                continue;
             }
-            continue;
+            cp = c;   /* a separator (NUL cannot occur before len) */
+        } else {
+            cp = i < len ? summ_utf8_next(s, len, &i) : 0;
+            int word = cp >= 0x80 && !summ_is_cjk(cp) && cp != 0x2019 && cp != 0x201C &&
+                       cp != 0x201D && cp != 0x2014 && cp != 0x2013 && cp != 0xA0;
+            if (word) {
+                memcpy(w + o, s + st, i - st);
+                o += i - st;
+                continue;
+            }
         }
-        if (w->len > start) {
-            word_push(t, start, w->len - start);
-            start = w->len;
+        if (o > start) {
+            word_push(t, start, o - start);
+            start = o;
         }
         if (cp && summ_is_cjk(cp) && cp >= 0x3040) {
-            nm_buf_append(w, s + st, i - st);
-            word_push(t, start, w->len - start);
-            start = w->len;
+            memcpy(w + o, s + st, i - st);
+            o += i - st;
+            word_push(t, start, o - start);
+            start = o;
         }
         if (i >= len) break;
     }
+    return w;
+}
+
+static inline uint64_t spread8(uint64_t x)
+{
+    return ((x * 0x8040201008040201ull) & 0x8080808080808080ull) >> 7;
 }
 
 uint64_t pub_story_simhash(const char *text, size_t *nshingles)
 {
     if (nshingles) *nshingles = 0;
     if (!text || !*text) return 0;
-    nm_buf_t buf;
-    nm_buf_init(&buf, 0);
     words_t t = {0};
-    raw_words(text, &buf, &t);
-    long v[64] = {0};
-    size_t ns = 0;
+    char *words = raw_words(text, &t);
+    /* Bit b of the result is set when more shingle hashes have bit b set
+     * than not (2 * ones[b] > ns). The ones are counted eight bits at a
+     * time: spread8(x) has byte k = bit 7-k of x (the eight copies of x
+     * the multiply makes are 9 bits apart, so nothing carries), so acc[j]
+     * holds eight byte counters for bits 8j..8j+7, emptied into ones[]
+     * before they can overflow (every 255 shingles). One bit at a time this
+     * loop was a third of the publisher's SimHash cost (bench/RESULTS.md,
+     * round 3); the result is the same to the bit. */
+    uint64_t ones[64] = {0}, acc[8] = {0};
+    size_t ns = 0, inacc = 0;
     /* shingles of 3 consecutive words; a text of 1-2 words is one shingle */
     size_t last = t.n >= 3 ? t.n - 2 : (t.n ? 1 : 0);
     for (size_t i = 0; i < last; i++) {
         uint64_t h = 1469598103934665603ull;
         for (size_t k = i; k < i + 3 && k < t.n; k++) {
-            h = fnv64(buf.data + t.off[k], t.len[k], h);
+            h = fnv64(words + t.off[k], t.len[k], h);
             h = fnv64(" ", 1, h);
         }
         h = mix64(h);
-        for (int b = 0; b < 64; b++) v[b] += (h >> b) & 1 ? 1 : -1;
+        for (int j = 0; j < 8; j++) acc[j] += spread8((h >> (8 * j)) & 0xff);
         ns++;
+        if (++inacc == 255 || i + 1 == last) {
+            for (int j = 0; j < 8; j++) {
+                for (int k = 0; k < 8; k++) ones[8 * j + 7 - k] += (acc[j] >> (8 * k)) & 0xff;
+                acc[j] = 0;
+            }
+            inacc = 0;
+        }
     }
-    nm_buf_free(&buf);
+    free(words);
     free(t.off);
     free(t.len);
     uint64_t out = 0;
     for (int b = 0; b < 64; b++)
-        if (v[b] > 0) out |= 1ull << b;
+        if (2 * ones[b] > ns) out |= 1ull << b;
     if (nshingles) *nshingles = ns;
     return out;
 }
@@ -1155,25 +1184,47 @@ void pub_story_prep_free(pub_story_prep_t *p)
     p->terms_json = NULL;
 }
 
-int pub_story_txn_lock(pub_db_t *db, char *err, size_t errlen)
+const char pub_story_lock_sql[] = "SELECT gen FROM story_gen FOR UPDATE";
+const char pub_story_gen_sql[] = "SELECT gen FROM story_gen";
+
+void pub_story_txn_locked(pub_db_t *db, const PGresult *r)
 {
     win_t *w = win_get(db);
-    PGresult *r = pub_db_query_prepared(db, "SELECT gen FROM story_gen FOR UPDATE", 0, NULL, err, errlen);
-    if (!r) return -1;
     int64_t gen = PQntuples(r) == 1 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : -1;
-    PQclear(r);
     if (!w->valid || gen != w->gen) {
         win_clear(w);
         w->valid = true;
         w->gen = gen;
     }
+}
+
+int pub_story_txn_lock(pub_db_t *db, char *err, size_t errlen)
+{
+    PGresult *r = pub_db_query_prepared(db, pub_story_lock_sql, 0, NULL, err, errlen);
+    if (!r) return -1;
+    pub_story_txn_locked(db, r);
+    PQclear(r);
     return 0;
 }
 
-int pub_story_assign_new(pub_db_t *db, const pub_story_opts_t *opts, const pub_story_prep_t *p,
-                         int64_t id, int64_t at, int64_t lo, int64_t hi, const char *when,
-                         const char *title, char *err, size_t errlen)
+int pub_story_txn_committed(pub_db_t *db, const PGresult *r)
 {
+    win_t *w = win_get(db);
+    int64_t gen = r && PQntuples(r) == 1 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : -1;
+    if (gen < 0) {
+        win_clear(w);
+        return -1;
+    }
+    w->valid = true;
+    w->gen = gen;
+    return 0;
+}
+
+int pub_story_assign_plan(pub_db_t *db, const pub_story_opts_t *opts, const pub_story_prep_t *p,
+                          int64_t id, int64_t at, int64_t lo, int64_t hi, const char *when,
+                          const char *title, pub_story_stmt_t *st, char *err, size_t errlen)
+{
+    memset(st, 0, sizeof *st);
     pub_story_opts_t o;
     opts_fill(&o, opts);
     win_t *w = win_get(db);
@@ -1201,28 +1252,29 @@ int pub_story_assign_new(pub_db_t *db, const pub_story_opts_t *opts, const pub_s
     double best_score;
     size_t best = best_match(&b, id, at, p->simhash, p->has_simhash ? PUB_STORY_MIN_SHINGLES : 0, me->ids,
                              me->nterms, me->ids + me->nterms, me->ntitle, c, nc, sorted, &best_ham, &best_score);
-    char idb[24], sb[24], mb[24], hb[16], simb[32];
-    snprintf(idb, sizeof idb, "%" PRId64, id);
-    PGresult *r;
+    snprintf(st->buf[0], sizeof st->buf[0], "%" PRId64, id);
+    st->title = nm_strdup(title);
+    st->when = nm_strdup(when);
     if (best == nc) {
-        const char *q[3] = {idb, title, when};
-        r = pub_db_query_prepared(db,
+        st->sql =
             "WITH s AS (INSERT INTO stories (title, first_seen, last_seen)"
             "   VALUES ($2, $3::timestamptz, $3::timestamptz) RETURNING id)"
             " INSERT INTO story_articles (article_id, story_id, relation) SELECT $1::bigint, s.id, 'first' FROM s"
             " ON CONFLICT (article_id) DO UPDATE SET story_id = EXCLUDED.story_id,"
             "   relation = EXCLUDED.relation, matched_article_id = NULL, hamming = NULL,"
             "   similarity = NULL, added_at = now()"
-            " RETURNING story_id", 3, q, err, errlen);
+            " RETURNING story_id";
+        st->n = 3;
+        st->p[0] = st->buf[0];
+        st->p[1] = st->title;
+        st->p[2] = st->when;
     } else {
         int dup = best_ham <= o.max_hamming;
-        snprintf(sb, sizeof sb, "%" PRId64, c[best]->story);
-        snprintf(mb, sizeof mb, "%" PRId64, c[best]->id);
-        snprintf(hb, sizeof hb, "%d", best_ham);
-        snprintf(simb, sizeof simb, "%.4f", best_score);
-        const char *q[7] = {idb, sb, dup ? "duplicate" : "same_event", mb, dup ? hb : NULL,
-                            dup ? NULL : simb, when};
-        r = pub_db_query_prepared(db,
+        snprintf(st->buf[1], sizeof st->buf[1], "%" PRId64, c[best]->story);
+        snprintf(st->buf[2], sizeof st->buf[2], "%" PRId64, c[best]->id);
+        snprintf(st->buf[3], sizeof st->buf[3], "%d", best_ham);
+        snprintf(st->buf[4], sizeof st->buf[4], "%.4f", best_score);
+        st->sql =
             "WITH u AS (UPDATE stories SET first_seen = least(first_seen, $7::timestamptz),"
             "   last_seen = greatest(last_seen, $7::timestamptz) WHERE id = $2::bigint)"
             " INSERT INTO story_articles (article_id, story_id, relation, matched_article_id, hamming, similarity)"
@@ -1230,15 +1282,14 @@ int pub_story_assign_new(pub_db_t *db, const pub_story_opts_t *opts, const pub_s
             " ON CONFLICT (article_id) DO UPDATE SET story_id = EXCLUDED.story_id,"
             "   relation = EXCLUDED.relation, matched_article_id = EXCLUDED.matched_article_id,"
             "   hamming = EXCLUDED.hamming, similarity = EXCLUDED.similarity, added_at = now()"
-            " RETURNING story_id", 7, q, err, errlen);
+            " RETURNING story_id";
+        st->n = 7;
+        const char *q[7] = {st->buf[0], st->buf[1], dup ? "duplicate" : "same_event", st->buf[2],
+                            dup ? st->buf[3] : NULL, dup ? NULL : st->buf[4], st->when};
+        memcpy(st->p, q, sizeof q);
     }
-    if (!r) goto out;
-    me->story = PQntuples(r) == 1 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
-    PQclear(r);
-    if (me->story > 0 && win_covers(w, me->at)) {
-        win_insert(w, me);
-        me = NULL;
-    }
+    st->me = me;
+    me = NULL;
     rc = 0;
 out:
     if (owned)
@@ -1248,6 +1299,48 @@ out:
     json_decref(b.rows);
     free(b.fresh);
     if (rc < 0) win_clear(w);
+    return rc;
+}
+
+int pub_story_assign_done(pub_db_t *db, pub_story_stmt_t *st, const PGresult *r)
+{
+    win_t *w = win_get(db);
+    went_t *me = st->me;
+    st->me = NULL;
+    if (!r || !me) {
+        went_free(me);
+        win_clear(w);
+        return -1;
+    }
+    me->story = PQntuples(r) == 1 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+    if (me->story > 0 && win_covers(w, me->at))
+        win_insert(w, me);
+    else
+        went_free(me);
+    return 0;
+}
+
+void pub_story_stmt_free(pub_story_stmt_t *st)
+{
+    if (!st) return;
+    went_free(st->me);
+    st->me = NULL;
+    free(st->title);
+    free(st->when);
+    st->title = st->when = NULL;
+}
+
+int pub_story_assign_new(pub_db_t *db, const pub_story_opts_t *opts, const pub_story_prep_t *p,
+                         int64_t id, int64_t at, int64_t lo, int64_t hi, const char *when,
+                         const char *title, char *err, size_t errlen)
+{
+    pub_story_stmt_t st;
+    if (pub_story_assign_plan(db, opts, p, id, at, lo, hi, when, title, &st, err, errlen) < 0)
+        return -1;
+    PGresult *r = pub_db_query_prepared(db, st.sql, st.n, st.p, err, errlen);
+    int rc = pub_story_assign_done(db, &st, r);
+    PQclear(r);
+    pub_story_stmt_free(&st);
     return rc;
 }
 

@@ -115,11 +115,39 @@ typedef struct {
 void pub_story_prepare(pub_db_t *db, const char *title, const char *text, pub_story_prep_t *p);
 void pub_story_prep_free(pub_story_prep_t *p);
 int pub_story_txn_lock(pub_db_t *db, char *err, size_t errlen);
+/* The same in pieces, for a writer that pipelines its statements (pub_db):
+ * run pub_story_lock_sql first in the transaction and hand its result to
+ * pub_story_txn_locked; run pub_story_gen_sql right before COMMIT and hand
+ * its result (NULL if it or the COMMIT failed) to pub_story_txn_committed,
+ * which returns -1 (window dropped) unless both succeeded. */
+extern const char pub_story_lock_sql[];
+extern const char pub_story_gen_sql[];
+void pub_story_txn_locked(pub_db_t *db, const PGresult *r);
+int pub_story_txn_committed(pub_db_t *db, const PGresult *r);
 /* at, lo, hi: the article's time and window bounds in microseconds since
  * 1970 as PostgreSQL computed them; when: its time as timestamptz text. */
 int pub_story_assign_new(pub_db_t *db, const pub_story_opts_t *opts, const pub_story_prep_t *p,
                          int64_t id, int64_t at, int64_t lo, int64_t hi, const char *when,
                          const char *title, char *err, size_t errlen);
+/* pub_story_assign_new in two steps, so the writer can send the story's
+ * statement in one round trip with the rest of its transaction:
+ * pub_story_assign_plan decides (it may read the window's spans from the
+ * database) and fills st with the statement to run (sql, n, p); hand its
+ * result (NULL if it failed) to pub_story_assign_done, which updates the
+ * window (-1 and the window dropped on NULL); pub_story_stmt_free always. */
+typedef struct {
+    const char *sql;
+    int n;
+    const char *p[7];
+    char buf[5][32];
+    char *title, *when;
+    void *me;                  /* the article's window entry, until done */
+} pub_story_stmt_t;
+int pub_story_assign_plan(pub_db_t *db, const pub_story_opts_t *opts, const pub_story_prep_t *p,
+                          int64_t id, int64_t at, int64_t lo, int64_t hi, const char *when,
+                          const char *title, pub_story_stmt_t *st, char *err, size_t errlen);
+int pub_story_assign_done(pub_db_t *db, pub_story_stmt_t *st, const PGresult *r);
+void pub_story_stmt_free(pub_story_stmt_t *st);
 int pub_story_txn_commit(pub_db_t *db, char *err, size_t errlen);
 void pub_story_txn_abort(pub_db_t *db);
 
