@@ -42,8 +42,8 @@ static int cmp_size(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* ids (sorted in place) -> term counts */
-static void svec_from_ids(svec_t *v, size_t *ids, size_t n)
+/* ids (sorted in place) -> term counts, into id and w (room for n each) */
+static void svec_from_ids(svec_t *v, size_t *ids, size_t n, size_t *id, double *w)
 {
     if (n <= 48) {
         /* a sentence's few tokens: insertion sort beats qsort's calls */
@@ -55,8 +55,8 @@ static void svec_from_ids(svec_t *v, size_t *ids, size_t n)
     } else {
         qsort(ids, n, sizeof *ids, cmp_size);
     }
-    v->id = nm_malloc((n ? n : 1) * sizeof *v->id);
-    v->w = nm_malloc((n ? n : 1) * sizeof *v->w);
+    v->id = id;
+    v->w = w;
     v->n = 0;
     for (size_t k = 0; k < n; k++) {
         if (v->n && v->id[v->n - 1] == ids[k]) { v->w[v->n - 1] += 1; continue; }
@@ -64,6 +64,44 @@ static void svec_from_ids(svec_t *v, size_t *ids, size_t n)
         v->w[v->n] = 1;
         v->n++;
     }
+}
+
+/* The term-count vectors of doc's sentences, v[0..n), and of title as v[n]
+ * (empty without one): tokenized into one id list, and sharing one id and
+ * one weight array, so a document costs a few allocations, not several
+ * per sentence. */
+typedef struct {
+    svec_t *v;
+    size_t *id;
+    double *w;
+} svecs_t;
+
+static void doc_vectors(const summ_doc_t *doc, const char *title, summ_tokenizer_t *tk, svecs_t *out)
+{
+    size_t n = doc->n;
+    summ_ids_t ids = {0};
+    size_t *start = nm_malloc((n + 2) * sizeof *start);
+    for (size_t k = 0; k < n; k++) {
+        start[k] = ids.n;
+        summ_tokenize_ids(tk, doc->v[k].text, &ids);
+    }
+    start[n] = ids.n;
+    if (title && *title) summ_tokenize_ids(tk, title, &ids);
+    start[n + 1] = ids.n;
+    out->v = nm_calloc(n + 1, sizeof *out->v);
+    out->id = nm_malloc((ids.n ? ids.n : 1) * sizeof *out->id);
+    out->w = nm_malloc((ids.n ? ids.n : 1) * sizeof *out->w);
+    for (size_t k = 0; k <= n; k++)
+        svec_from_ids(&out->v[k], ids.v + start[k], start[k + 1] - start[k], out->id + start[k], out->w + start[k]);
+    free(start);
+    summ_ids_free(&ids);
+}
+
+static void svecs_free(svecs_t *s)
+{
+    free(s->v);
+    free(s->id);
+    free(s->w);
 }
 
 static void svec_weight(svec_t *v, const double *idf)
@@ -101,12 +139,6 @@ static double svec_cos_dense(const svec_t *a, const double *dense, double dnorm)
     return d / (a->norm * dnorm);
 }
 
-static void svec_free(svec_t *v)
-{
-    free(v->id);
-    free(v->w);
-}
-
 /* Characters (code points), the unit of max_chars. */
 static size_t u8_chars(const char *s)
 {
@@ -132,10 +164,14 @@ static int leans_back(const char *s)
 int summ_is_candidate(const summ_sentence_t *s)
 {
     if (s->heading) return 0;
-    size_t words = summ_word_count(s->text);
     /* CJK text counts characters: a short clause is about 10 of them */
     size_t len = strlen(s->text), i = 0, cjk = 0;
-    while (i < len && cjk < 10) if (summ_is_cjk(summ_utf8_next(s->text, len, &i))) cjk++;
+    size_t words = summ_word_count_n(s->text, len, 10);   /* only compared with 6 and 10 */
+    const unsigned char *u = (const unsigned char *)s->text;
+    while (i < len && cjk < 10) {
+        if (u[i] < 0x80) { i++; continue; }   /* ASCII is never CJK */
+        if (summ_is_cjk(summ_utf8_next(s->text, len, &i))) cjk++;
+    }
     return cjk >= 10 ? words >= 10 : words >= 6;
 }
 
@@ -186,6 +222,56 @@ static void scale_to_best(double *out, const double *pr, const size_t *idx, cons
 #define SUMM_PR_ITERATIONS 30
 
 typedef struct { size_t a, b; double c; } edge_t;
+
+/* The power iteration: SUMM_PR_ITERATIONS steps from *pr_p; the result is
+ * left in *pr_p (the two buffers swap). Each node's sum is one chain of
+ * dependent additions in a fixed order (neighbours ascending, see
+ * centrality): nodes of about the same degree (order: rows by degree) run
+ * side by side so the chains overlap, four at a time here. */
+static void walk(size_t m, const size_t *order, const size_t *nadj, const size_t *anb, const double *aw,
+                 double **pr_p, double **nx_p)
+{
+    double *pr = *pr_p, *nx = *nx_p;
+    for (int it = 0; it < SUMM_PR_ITERATIONS; it++) {
+        size_t g = 0;
+        for (; g + 4 <= m; g += 4) {
+            const size_t r0 = order[g], r1 = order[g + 1], r2 = order[g + 2], r3 = order[g + 3];
+            const size_t *n0 = anb + nadj[r0], *n1 = anb + nadj[r1], *n2 = anb + nadj[r2], *n3 = anb + nadj[r3];
+            const double *w0 = aw + nadj[r0], *w1 = aw + nadj[r1], *w2 = aw + nadj[r2], *w3 = aw + nadj[r3];
+            const size_t l0 = nadj[r0 + 1] - nadj[r0], l1 = nadj[r1 + 1] - nadj[r1];
+            const size_t l2 = nadj[r2 + 1] - nadj[r2], l3 = nadj[r3 + 1] - nadj[r3];
+            size_t c = l0 < l1 ? l0 : l1;
+            if (l2 < c) c = l2;
+            if (l3 < c) c = l3;
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (size_t k = 0; k < c; k++) {
+                s0 += w0[k] * pr[n0[k]];
+                s1 += w1[k] * pr[n1[k]];
+                s2 += w2[k] * pr[n2[k]];
+                s3 += w3[k] * pr[n3[k]];
+            }
+            for (size_t k = c; k < l0; k++) s0 += w0[k] * pr[n0[k]];
+            for (size_t k = c; k < l1; k++) s1 += w1[k] * pr[n1[k]];
+            for (size_t k = c; k < l2; k++) s2 += w2[k] * pr[n2[k]];
+            for (size_t k = c; k < l3; k++) s3 += w3[k] * pr[n3[k]];
+            nx[r0] = 0.15 / (double)m + 0.85 * s0;
+            nx[r1] = 0.15 / (double)m + 0.85 * s1;
+            nx[r2] = 0.15 / (double)m + 0.85 * s2;
+            nx[r3] = 0.15 / (double)m + 0.85 * s3;
+        }
+        for (; g < m; g++) {
+            size_t i = order[g];
+            double s = 0;
+            for (size_t p = nadj[i]; p < nadj[i + 1]; p++) s += aw[p] * pr[anb[p]];
+            nx[i] = 0.15 / (double)m + 0.85 * s;
+        }
+        double *tmp = pr;
+        pr = nx;
+        nx = tmp;
+    }
+    *pr_p = pr;
+    *nx_p = nx;
+}
 
 static double *centrality(const svec_t *raw, const double *len, const int *cand, size_t n, size_t V, int wanted)
 {
@@ -239,7 +325,10 @@ static double *centrality(const svec_t *raw, const double *len, const int *cand,
             while (lo < hi && psent[lo] <= i) lo++;
             for (size_t p = lo; p < hi; p++) {
                 size_t j = psent[p];
-                if (!seen[j]) { seen[j] = 1; touched[nt++] = j; }
+                /* branch-free: whether j was seen is a coin toss */
+                touched[nt] = j;
+                nt += !seen[j];
+                seen[j] = 1;
                 sa[j] += v->w[k];
                 sb[j] += pw[p];
             }
@@ -253,8 +342,10 @@ static double *centrality(const svec_t *raw, const double *len, const int *cand,
             }
         } else {
             nt = 0;
-            for (size_t j = i + 1; j < m; j++)
-                if (seen[j]) touched[nt++] = j;
+            for (size_t j = i + 1; j < m; j++) {
+                touched[nt] = j;
+                nt += seen[j];
+            }
         }
         for (size_t q = 0; q < nt; q++) {
             size_t j = touched[q];
@@ -300,9 +391,8 @@ static double *centrality(const svec_t *raw, const double *len, const int *cand,
     free(afill);
     free(edges);
 
-    /* Each node's sum is one chain of dependent additions (its order is
-     * fixed, see above): four nodes of about the same degree run side by
-     * side so the chains overlap. Rows by degree: a counting sort. */
+    /* the walk runs rows of about the same degree side by side (see
+     * walk): rows by degree, a counting sort */
     size_t *order = nm_malloc(m * sizeof *order), *dcount = nm_calloc(m + 1, sizeof *dcount);
     for (size_t i = 0; i < m; i++) dcount[nadj[i + 1] - nadj[i]]++;
     for (size_t d = 1; d <= m; d++) dcount[d] += dcount[d - 1];
@@ -310,43 +400,7 @@ static double *centrality(const svec_t *raw, const double *len, const int *cand,
     free(dcount);
     double *pr = nm_malloc(m * sizeof *pr), *nx = nm_malloc(m * sizeof *nx);
     for (size_t i = 0; i < m; i++) pr[i] = 1.0 / (double)m;
-    for (int it = 0; it < SUMM_PR_ITERATIONS; it++) {
-        size_t g = 0;
-        for (; g + 4 <= m; g += 4) {
-            const size_t r0 = order[g], r1 = order[g + 1], r2 = order[g + 2], r3 = order[g + 3];
-            const size_t *n0 = anb + nadj[r0], *n1 = anb + nadj[r1], *n2 = anb + nadj[r2], *n3 = anb + nadj[r3];
-            const double *w0 = aw + nadj[r0], *w1 = aw + nadj[r1], *w2 = aw + nadj[r2], *w3 = aw + nadj[r3];
-            const size_t l0 = nadj[r0 + 1] - nadj[r0], l1 = nadj[r1 + 1] - nadj[r1];
-            const size_t l2 = nadj[r2 + 1] - nadj[r2], l3 = nadj[r3 + 1] - nadj[r3];
-            size_t c = l0 < l1 ? l0 : l1;
-            if (l2 < c) c = l2;
-            if (l3 < c) c = l3;
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            for (size_t k = 0; k < c; k++) {
-                s0 += w0[k] * pr[n0[k]];
-                s1 += w1[k] * pr[n1[k]];
-                s2 += w2[k] * pr[n2[k]];
-                s3 += w3[k] * pr[n3[k]];
-            }
-            for (size_t k = c; k < l0; k++) s0 += w0[k] * pr[n0[k]];
-            for (size_t k = c; k < l1; k++) s1 += w1[k] * pr[n1[k]];
-            for (size_t k = c; k < l2; k++) s2 += w2[k] * pr[n2[k]];
-            for (size_t k = c; k < l3; k++) s3 += w3[k] * pr[n3[k]];
-            nx[r0] = 0.15 / (double)m + 0.85 * s0;
-            nx[r1] = 0.15 / (double)m + 0.85 * s1;
-            nx[r2] = 0.15 / (double)m + 0.85 * s2;
-            nx[r3] = 0.15 / (double)m + 0.85 * s3;
-        }
-        for (; g < m; g++) {
-            size_t i = order[g];
-            double s = 0;
-            for (size_t p = nadj[i]; p < nadj[i + 1]; p++) s += aw[p] * pr[anb[p]];
-            nx[i] = 0.15 / (double)m + 0.85 * s;
-        }
-        double *tmp = pr;
-        pr = nx;
-        nx = tmp;
-    }
+    walk(m, order, nadj, anb, aw, &pr, &nx);
     free(order);
     scale_to_best(out, pr, idx, cand, m);
     free(anb);
@@ -398,33 +452,21 @@ static double *centrality_dense(const svec_t *raw, const double *len, const int 
     return out;
 }
 
-/* Raw term-count vectors, token lengths and candidate flags of doc's
- * sentences: the graph's input. */
-static void graph_input(const summ_doc_t *doc, summ_tokenizer_t *tk, svec_t *raw, double *rlen, int *cand)
-{
-    summ_ids_t ids = {0};
-    for (size_t k = 0; k < doc->n; k++) {
-        ids.n = 0;
-        summ_tokenize_ids(tk, doc->v[k].text, &ids);
-        svec_from_ids(&raw[k], ids.v, ids.n);
-        for (size_t j = 0; j < raw[k].n; j++) rlen[k] += raw[k].w[j];
-        cand[k] = summ_is_candidate(&doc->v[k]);
-    }
-    summ_ids_free(&ids);
-}
-
 double *summ_centrality(const summ_doc_t *doc, const char *language, int dense)
 {
     size_t n = doc->n;
     summ_tokenizer_t *tk = summ_tokenizer_new(language);
-    svec_t *raw = nm_calloc(n ? n : 1, sizeof *raw);
+    svecs_t raw;
+    doc_vectors(doc, NULL, tk, &raw);
     double *rlen = nm_calloc(n ? n : 1, sizeof *rlen);
     int *cand = nm_calloc(n ? n : 1, sizeof *cand);
-    graph_input(doc, tk, raw, rlen, cand);
+    for (size_t k = 0; k < n; k++) {
+        for (size_t j = 0; j < raw.v[k].n; j++) rlen[k] += raw.v[k].w[j];
+        cand[k] = summ_is_candidate(&doc->v[k]);
+    }
     size_t V = summ_tokenizer_nids(tk) ? summ_tokenizer_nids(tk) : 1;
-    double *out = dense ? centrality_dense(raw, rlen, cand, n, 1) : centrality(raw, rlen, cand, n, V, 1);
-    for (size_t k = 0; k < n; k++) svec_free(&raw[k]);
-    free(raw);
+    double *out = dense ? centrality_dense(raw.v, rlen, cand, n, 1) : centrality(raw.v, rlen, cand, n, V, 1);
+    svecs_free(&raw);
     free(rlen);
     free(cand);
     summ_tokenizer_destroy(&tk);
@@ -438,29 +480,19 @@ size_t summ_rank(const summ_doc_t *doc, const char *title, const char *language,
     size_t n = doc->n;
     if (n == 0 || want == 0) return 0;
     summ_tokenizer_t *tk = summ_tokenizer_new(language);
-    summ_ids_t ids = {0};
-    svec_t *vec = nm_calloc(n, sizeof *vec);
-    for (size_t k = 0; k < n; k++) {
-        ids.n = 0;
-        summ_tokenize_ids(tk, doc->v[k].text, &ids);
-        svec_from_ids(&vec[k], ids.v, ids.n);
-    }
-    svec_t tvec = {0};
-    if (title && *title) {
-        ids.n = 0;
-        summ_tokenize_ids(tk, title, &ids);
-        svec_from_ids(&tvec, ids.v, ids.n);
-    }
-    summ_ids_free(&ids);
-    /* raw term counts for the centrality graph, before TF-IDF weighting */
-    svec_t *raw = nm_calloc(n, sizeof *raw);
-    double *rlen = nm_calloc(n, sizeof *rlen);
-    for (size_t k = 0; k < n; k++) {
-        raw[k].n = vec[k].n;
-        raw[k].id = nm_malloc((vec[k].n ? vec[k].n : 1) * sizeof *raw[k].id);
-        raw[k].w = nm_malloc((vec[k].n ? vec[k].n : 1) * sizeof *raw[k].w);
-        memcpy(raw[k].id, vec[k].id, vec[k].n * sizeof *raw[k].id);
+    svecs_t vs;
+    doc_vectors(doc, title, tk, &vs);
+    svec_t *vec = vs.v, tvec = vs.v[n];
+    /* raw term counts for the centrality graph, before TF-IDF weighting:
+     * the same ids, their own weights */
+    size_t nw = 0;
+    for (size_t k = 0; k < n; k++) nw += vec[k].n;
+    svec_t *raw = nm_malloc(n * sizeof *raw);
+    double *rw = nm_malloc((nw ? nw : 1) * sizeof *rw), *rlen = nm_calloc(n, sizeof *rlen);
+    for (size_t k = 0, at = 0; k < n; k++) {
+        raw[k] = (svec_t){ .id = vec[k].id, .w = rw + at, .n = vec[k].n };
         memcpy(raw[k].w, vec[k].w, vec[k].n * sizeof *raw[k].w);
+        at += vec[k].n;
         for (size_t j = 0; j < vec[k].n; j++) rlen[k] += vec[k].w[j];
     }
     size_t V = summ_tokenizer_nids(tk) ? summ_tokenizer_nids(tk) : 1;
@@ -470,7 +502,7 @@ size_t summ_rank(const summ_doc_t *doc, const char *title, const char *language,
     double *idf = nm_malloc(V * sizeof *idf);
     for (size_t t = 0; t < V; t++) idf[t] = log(1.0 + (double)n / (df[t] + 1.0));
     for (size_t k = 0; k < n; k++) svec_weight(&vec[k], idf);
-    if (tvec.id) svec_weight(&tvec, idf);
+    if (tvec.n) svec_weight(&tvec, idf);
 
     /* centroid of the unit sentence vectors, dense (indexed by term id) */
     double *cen = nm_calloc(V, sizeof *cen);
@@ -494,14 +526,14 @@ size_t summ_rank(const summ_doc_t *doc, const char *title, const char *language,
         if (cov[k] > covmax) covmax = cov[k];
     }
     double *cent = centrality(raw, rlen, cand, n, V, w->centrality != 0);
-    for (size_t k = 0; k < n; k++) svec_free(&raw[k]);
     free(raw);
+    free(rw);
     free(rlen);
     size_t pos = 0;
     for (size_t k = 0; k < n; k++) {
         if (!cand[k]) continue;
         score[k] = w->position / sqrt(1.0 + (double)pos) + w->centroid * ccos[k] +
-                   (tvec.id ? w->title * svec_cos(&vec[k], &tvec) : 0) +
+                   (tvec.n ? w->title * svec_cos(&vec[k], &tvec) : 0) +
                    (covmax > 0 ? w->coverage * cov[k] / covmax : 0) + w->centrality * cent[k] -
                    (leans_back(doc->v[k].text) ? SUMM_LEANS_BACK_PENALTY : 0);
         pos++;
@@ -548,9 +580,7 @@ size_t summ_rank(const summ_doc_t *doc, const char *title, const char *language,
     free(cen);
     free(df);
     free(idf);
-    for (size_t k = 0; k < n; k++) svec_free(&vec[k]);
-    free(vec);
-    svec_free(&tvec);
+    svecs_free(&vs);
     summ_tokenizer_destroy(&tk);
     return got;
 }

@@ -11,11 +11,13 @@
  * SUMM_MAX_INPUT bytes are considered.
  *
  * Thread-safe: no shared mutable state beyond a stopword table and the
- * topic keyword index, each built once.
+ * topic keyword index, each built once, and the tokenizer's stem caches
+ * (one holder at a time, see summ_tok.h).
  *
- * Cost: about 1.1 ms of CPU per news article (bench/bench_stages): the
- * sentence graph is sparse (an inverted index over the sentences' terms),
- * tokens are ids with each distinct word stemmed once per document. */
+ * Cost: about 0.6 ms of CPU per news article (bench/bench_stages; see
+ * bench/RESULTS.md "Summarizer CPU, round 2"): the sentence graph is sparse
+ * (an inverted index over the sentences' terms), tokens are ids, and a word
+ * is stemmed once per process, not per document (summ_tok.h). */
 #ifndef SUMM_H
 #define SUMM_H
 

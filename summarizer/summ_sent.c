@@ -122,39 +122,46 @@ static int is_boundary(const char *s, size_t len, size_t t0, size_t t1, size_t k
 
 static void add_sentence(summ_doc_t *doc, const char *s, size_t len, size_t block, int heading)
 {
-    /* trim and collapse whitespace */
-    nm_buf_t b;
-    nm_buf_init(&b, 0);
-    size_t i = 0;
+    if (doc->n >= SUMM_MAX_SENTENCES) return;
+    /* trim and collapse whitespace, straight into the sentence's own
+     * buffer (never longer than the input) */
+    char *out = nm_malloc(len + 1);
+    size_t i = 0, o = 0;
     int space = 0;
     while (i < len) {
-        size_t st = i;
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x80 && c != ' ' && (c < '\t' || c > '\r')) {
-            /* a run of plain ASCII (most text): one append */
-            while (i < len && (c = (unsigned char)s[i]) < 0x80 && c != ' ' && (c < '\t' || c > '\r')) i++;
-        } else {
-            uint32_t cp = summ_utf8_next(s, len, &i);
-            if (is_space_cp(cp)) { space = 1; continue; }
+        if (c < 0x80) {   /* ASCII (most text): byte by byte, no decoding */
+            i++;
+            if (c == ' ' || (c >= '\t' && c <= '\r')) { space = 1; continue; }
+            if (space && o) out[o++] = ' ';
+            space = 0;
+            out[o++] = (char)c;
+            continue;
         }
-        if (space && b.len) nm_buf_append(&b, " ", 1);
+        size_t st = i;
+        uint32_t cp = summ_utf8_next(s, len, &i);
+        if (is_space_cp(cp)) { space = 1; continue; }
+        if (space && o) out[o++] = ' ';
         space = 0;
-        nm_buf_append(&b, s + st, i - st);
+        while (st < i) out[o++] = s[st++];
     }
-    if (b.len == 0 || doc->n >= SUMM_MAX_SENTENCES) { nm_buf_free(&b); return; }
+    if (o == 0) { free(out); return; }
+    out[o] = '\0';
     if (doc->n == doc->cap) {
         doc->cap = doc->cap ? doc->cap * 2 : 32;
         doc->v = nm_realloc(doc->v, doc->cap * sizeof *doc->v);
     }
-    doc->v[doc->n].text = nm_buf_steal(&b);
+    doc->v[doc->n].text = out;
     doc->v[doc->n].block = block;
     doc->v[doc->n].heading = heading;
     doc->n++;
-    nm_buf_free(&b);
 }
 
-/* The text's last meaningful code point, looking through closing quotes. */
-static uint32_t last_significant(const char *s, size_t len)
+/* The text's last meaningful code point, looking through closing quotes:
+ * read backwards from the end, one code point at a time. Where the bytes
+ * before the end are not a well-formed code point the forward reading can
+ * differ, so that (invalid) text is read forwards instead. */
+static uint32_t last_significant_fwd(const char *s, size_t len)
 {
     size_t i = 0;
     uint32_t last = 0;
@@ -165,6 +172,28 @@ static uint32_t last_significant(const char *s, size_t len)
     return last;
 }
 
+static uint32_t last_significant(const char *s, size_t len)
+{
+    size_t p = len;
+    while (p > 0) {
+        size_t q = p - 1;
+        unsigned char c = (unsigned char)s[q];
+        uint32_t cp;
+        if (c < 0x80) {
+            cp = c;
+        } else {
+            while (q > 0 && p - q < 4 && ((unsigned char)s[q] & 0xC0) == 0x80) q--;
+            size_t j = q;
+            cp = summ_utf8_next(s, len, &j);
+            if (((unsigned char)s[q] & 0xC0) == 0x80 || j != p || cp == 0xFFFD)
+                return last_significant_fwd(s, len);
+        }
+        if (!is_space_cp(cp) && !is_closer(cp)) return cp;
+        p = q;
+    }
+    return 0;
+}
+
 static int heading_like(const char *s, size_t len)
 {
     uint32_t last = last_significant(s, len);
@@ -172,9 +201,7 @@ static int heading_like(const char *s, size_t len)
         last == 0xFF0C)
         return 0;
     if (len > 200) return 0;
-    char *tmp = nm_strndup(s, len);
-    size_t words = summ_word_count(tmp);
-    free(tmp);
+    size_t words = summ_word_count_n(s, len, 20);
     return words > 0 && words <= 20;
 }
 
@@ -188,6 +215,9 @@ static void split_block(summ_doc_t *doc, const char *s, size_t len, size_t block
     int heading = heading_like(s, len);
     size_t start = 0, i = 0;
     while (i < len) {
+        /* ASCII other than . ! ? never ends a sentence: skip it undecoded */
+        unsigned char c0 = (unsigned char)s[i];
+        if (c0 < 0x80 && c0 != '.' && c0 != '!' && c0 != '?') { i++; continue; }
         size_t t0 = i;
         uint32_t cp = summ_utf8_next(s, len, &i);
         if (!is_term(cp)) continue;

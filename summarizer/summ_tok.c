@@ -2,6 +2,8 @@
 
 #include <ctype.h>
 #include <libstemmer.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,8 +38,13 @@ uint32_t summ_utf8_next(const char *s, size_t len, size_t *i)
 int summ_utf8_valid(const char *s, size_t len)
 {
     size_t i = 0;
+    const unsigned char *u = (const unsigned char *)s;
     while (i < len) {
-        if (s[i] == '\0') return 0;
+        if (u[i] < 0x80) {   /* ASCII (most text): valid unless NUL */
+            if (u[i] == 0) return 0;
+            i++;
+            continue;
+        }
         size_t before = i;
         uint32_t cp = summ_utf8_next(s, len, &i);
         /* a genuine U+FFFD takes 3 bytes; a substituted one only 1 */
@@ -84,7 +91,19 @@ const char *summ_detect_language(const char *text)
     size_t len = strlen(text), i = 0, latin = 0, han = 0, kana = 0, hangul = 0;
     /* a sample is enough, and bounds the work on huge inputs */
     if (len > 65536) len = 65536;
+    const unsigned char *u = (const unsigned char *)text;
+    size_t check = 4096;
     while (i < len) {
+        if (i >= check) {
+            /* settled already? a CJK character takes at least 3 bytes, so
+             * the rest could add at most (len - i) / 3 of them */
+            if ((han + kana + hangul + (len - i) / 3) * 4 < latin) return "en";
+            check = i + 4096;
+        }
+        if (u[i] < 0x80) {   /* ASCII: a letter or nothing that counts */
+            latin += (unsigned)(u[i++] | 32) - 'a' < 26u;
+            continue;
+        }
         uint32_t cp = summ_utf8_next(text, len, &i);
         if (cp < 0x250 && is_word_cp(cp) && !(cp >= '0' && cp <= '9')) latin++;
         else if (is_han(cp)) han++;
@@ -99,13 +118,15 @@ const char *summ_detect_language(const char *text)
     return "zh";
 }
 
-/* ---- string -> value tables for one tokenizer: keys live in one arena ---- */
+/* ---- string -> value tables: keys live in one arena ---- */
+
+#define NO_GID UINT32_MAX   /* a surface word that yields no token (stopword) */
 
 typedef struct {
     uint64_t h;
-    size_t off, len;    /* key in the arena (NUL-terminated there) */
-    size_t val;
-    int used;
+    size_t off;         /* key in the arena (NUL-terminated there) */
+    uint32_t len;       /* 0: empty slot (keys are never empty) */
+    uint32_t val;
 } strslot_t;
 
 typedef struct {
@@ -115,33 +136,44 @@ typedef struct {
     size_t alen, acap;
 } strtab_t;
 
+#define FNV_BASIS 1469598103934665603ull
+#define FNV_PRIME 1099511628211ull
+
 static uint64_t str_hash(const char *s, size_t len)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t k = 0; k < len; k++) h = (h ^ (unsigned char)s[k]) * 1099511628211ull;
+    uint64_t h = FNV_BASIS;
+    for (size_t k = 0; k < len; k++) h = (h ^ (unsigned char)s[k]) * FNV_PRIME;
     return h;
 }
 
+/* Keys are short words: an inline loop beats a call to memcmp. */
+static int same_bytes(const char *a, const char *b, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (a[k] != b[k]) return 0;
+    return 1;
+}
+
 /* The slot holding key, or the empty slot where it belongs. */
-static strslot_t *strtab_slot(strtab_t *tab, const char *key, size_t len, uint64_t h)
+static strslot_t *strtab_slot(const strtab_t *tab, const char *key, size_t len, uint64_t h)
 {
     size_t i = (size_t)h & (tab->cap - 1);
     for (;;) {
         strslot_t *sl = &tab->slot[i];
-        if (!sl->used) return sl;
-        if (sl->h == h && sl->len == len && memcmp(tab->arena + sl->off, key, len) == 0) return sl;
+        if (!sl->len) return sl;
+        if (sl->h == h && sl->len == len && same_bytes(tab->arena + sl->off, key, len)) return sl;
         i = (i + 1) & (tab->cap - 1);
     }
 }
 
 static void strtab_grow(strtab_t *tab)
 {
-    size_t ncap = tab->cap ? tab->cap * 2 : 512;
+    size_t ncap = tab->cap ? tab->cap * 2 : 1024;
     strslot_t *ns = nm_calloc(ncap, sizeof *ns);
     for (size_t k = 0; k < tab->cap; k++) {
-        if (!tab->slot[k].used) continue;
+        if (!tab->slot[k].len) continue;
         size_t i = (size_t)tab->slot[k].h & (ncap - 1);
-        while (ns[i].used) i = (i + 1) & (ncap - 1);
+        while (ns[i].len) i = (i + 1) & (ncap - 1);
         ns[i] = tab->slot[k];
     }
     free(tab->slot);
@@ -149,31 +181,24 @@ static void strtab_grow(strtab_t *tab)
     tab->cap = ncap;
 }
 
-/* Find key; if absent, insert it with val. Returns the slot. */
-static strslot_t *strtab_put(strtab_t *tab, const char *key, size_t len, size_t val, int *added)
+/* Insert key (absent: sl is the empty slot strtab_slot gave for h) with
+ * val. Returns the key's slot. */
+static strslot_t *strtab_insert(strtab_t *tab, strslot_t *sl, const char *key, size_t len, uint64_t h, uint32_t val)
 {
-    if ((tab->n + 1) * 2 > tab->cap) strtab_grow(tab);
-    uint64_t h = str_hash(key, len);
-    strslot_t *sl = strtab_slot(tab, key, len, h);
-    *added = !sl->used;
-    if (sl->used) return sl;
+    if ((tab->n + 1) * 2 > tab->cap) {
+        strtab_grow(tab);
+        sl = strtab_slot(tab, key, len, h);
+    }
     if (tab->alen + len + 1 > tab->acap) {
-        while (tab->alen + len + 1 > tab->acap) tab->acap = tab->acap ? tab->acap * 2 : 4096;
+        while (tab->alen + len + 1 > tab->acap) tab->acap = tab->acap ? tab->acap * 2 : 8192;
         tab->arena = nm_realloc(tab->arena, tab->acap);
     }
     memcpy(tab->arena + tab->alen, key, len);
     tab->arena[tab->alen + len] = '\0';
-    *sl = (strslot_t){ .h = h, .off = tab->alen, .len = len, .val = val, .used = 1 };
+    *sl = (strslot_t){ .h = h, .off = tab->alen, .len = (uint32_t)len, .val = val };
     tab->alen += len + 1;
     tab->n++;
     return sl;
-}
-
-static strslot_t *strtab_get(strtab_t *tab, const char *key, size_t len)
-{
-    if (!tab->cap) return NULL;
-    strslot_t *sl = strtab_slot(tab, key, len, str_hash(key, len));
-    return sl->used ? sl : NULL;
 }
 
 static void strtab_free(strtab_t *tab)
@@ -183,16 +208,145 @@ static void strtab_free(strtab_t *tab)
     memset(tab, 0, sizeof *tab);
 }
 
-#define NO_ID ((size_t)-1)   /* a surface word that yields no token (stopword) */
+/* ---- the stem cache ----
+ *
+ * Stemming is most of a tokenizer's cost, and the words of one article are
+ * mostly the words of the last: a cache maps each lowercased surface word
+ * to a global term id (gid; NO_GID for a stopword) across documents, and
+ * each term to its text. A tokenizer numbers the gids it meets in
+ * first-seen order (its own ids, 0, 1, ...), through two arrays indexed by
+ * gid stamped with the tokenizer's generation, so starting a document
+ * clears nothing and looks nothing up twice.
+ *
+ * One shared cache per language (up to SHARED_MAX languages), held by one
+ * tokenizer at a time: a tokenizer made while its language's cache is held
+ * gets a private one, freed with it, so no lock is taken per token and
+ * tokenizers stay usable from any thread. The cache empties itself when it
+ * holds more than STEMCACHE_MAX surface words and its holder has handed out
+ * no ids yet (ids name gids), which bounds its memory in a long-running
+ * daemon (~6 MB at the cap). A shared cache also keeps the last few
+ * thousand words in a small table (HOT_SLOTS) that stays in the CPU's
+ * cache: most tokens never reach the big one. Every cached value is what
+ * stemming the word gives, so tokens and ids are exactly those of a cold
+ * tokenizer (tests/unit/test_summ_cache.c, test_summ_graph.c). */
 
-struct summ_tokenizer {
+#define STEMCACHE_MAX 65536
+#define SHARED_MAX 8
+
+typedef struct {
+    char lang[32];
     struct sb_stemmer *stemmer;
     int english;
-    /* summ_tokenize_ids: lowercased word -> id (or NO_ID), token -> id,
-     * id -> token offset in terms' arena */
-    strtab_t surface, terms;
-    size_t *term_off;
-    size_t nterms, term_cap;
+    strtab_t surface;   /* lowercased word -> gid or NO_GID */
+    strtab_t terms;     /* token text -> gid */
+    size_t *goff;       /* gid -> its text's offset in terms.arena */
+    size_t ngids;
+    /* the holder's numbering: lid[gid] is valid when stamp[gid] == gen */
+    uint32_t *stamp, *lid;
+    size_t scap;
+    uint32_t gen;
+    int held;
+    /* the words seen most recently, in a small table that stays in the
+     * CPU's cache (the whole cache does not): a document's words are looked
+     * up here first, most of them found; emptied when half full */
+    struct hslot {
+        uint64_t h;
+        size_t off;          /* the word in surface.arena */
+        uint32_t len;        /* 0: empty slot */
+        uint32_t gid;
+        uint32_t lid, lgen;  /* the holder's id for gid, valid when lgen == gen */
+    } *hs;
+    size_t hn;
+    int hot;            /* use hs: shared caches (a private one is small, and
+                         * often short-lived: no 256 KB table for it) */
+} stemcache_t;
+
+#define HOT_SLOTS 8192
+
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static stemcache_t *shared[SHARED_MAX];
+
+static void stemcache_clear(stemcache_t *c)
+{
+    strtab_free(&c->surface);
+    strtab_free(&c->terms);
+    free(c->goff);
+    free(c->stamp);
+    free(c->lid);
+    free(c->hs);
+    c->goff = NULL;
+    c->stamp = c->lid = NULL;
+    c->hs = NULL;
+    c->ngids = c->scap = c->hn = 0;
+    c->gen = 0;
+}
+
+static stemcache_t *stemcache_new(const char *language)
+{
+    stemcache_t *c = nm_calloc(1, sizeof *c);
+    snprintf(c->lang, sizeof c->lang, "%s", language);
+    c->english = strcmp(language, "en") == 0 || strcmp(language, "english") == 0;
+    if (strcmp(language, "zh") != 0 && strcmp(language, "ja") != 0 && strcmp(language, "ko") != 0)
+        c->stemmer = sb_stemmer_new(language, NULL);   /* NULL when unknown: no stemming */
+    return c;
+}
+
+static void stemcache_destroy(stemcache_t **c_p)
+{
+    stemcache_t *c = *c_p;
+    if (!c) return;
+    if (c->stemmer) sb_stemmer_delete(c->stemmer);
+    stemcache_clear(c);
+    free(c);
+    *c_p = NULL;
+}
+
+/* A new holder: nothing numbered yet. */
+static void stemcache_begin(stemcache_t *c)
+{
+    if (c->surface.n > STEMCACHE_MAX) stemcache_clear(c);
+    if (++c->gen == 0) {   /* wrapped: old stamps could match again */
+        if (c->scap) memset(c->stamp, 0, c->scap * sizeof *c->stamp);
+        if (c->hs)
+            for (size_t k = 0; k < HOT_SLOTS; k++) c->hs[k].lgen = 0;
+        c->gen = 1;
+    }
+}
+
+/* The gid of token text (inserted if new). */
+static uint32_t stemcache_term(stemcache_t *c, const char *tok, size_t len)
+{
+    uint64_t h = str_hash(tok, len);
+    strslot_t *sl = c->terms.cap ? strtab_slot(&c->terms, tok, len, h) : NULL;
+    if (sl && sl->len) return sl->val;
+    if (!sl) {
+        strtab_grow(&c->terms);
+        sl = strtab_slot(&c->terms, tok, len, h);
+    }
+    uint32_t gid = (uint32_t)c->ngids;
+    sl = strtab_insert(&c->terms, sl, tok, len, h, gid);
+    if (c->ngids == c->scap) {
+        size_t ncap = c->scap ? c->scap * 2 : 256;
+        c->goff = nm_realloc(c->goff, ncap * sizeof *c->goff);
+        c->stamp = nm_realloc(c->stamp, ncap * sizeof *c->stamp);
+        c->lid = nm_realloc(c->lid, ncap * sizeof *c->lid);
+        memset(c->stamp + c->scap, 0, (ncap - c->scap) * sizeof *c->stamp);
+        c->scap = ncap;
+    }
+    c->goff[c->ngids++] = sl->off;
+    return gid;
+}
+
+static const char *stemcache_text(const stemcache_t *c, uint32_t gid)
+{
+    return c->terms.arena + c->goff[gid];
+}
+
+struct summ_tokenizer {
+    stemcache_t *c;
+    int shared;         /* c is a shared cache, given back on destroy */
+    uint32_t *gids;     /* this tokenizer's id -> gid */
+    size_t nids, cap;
 };
 
 static const char *const STOPWORDS[] = {
@@ -216,27 +370,45 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static const char *stop_table[sizeof STOPWORDS / sizeof STOPWORDS[0]];
+static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
+
+static void stop_sort(void)
+{
+    memcpy(stop_table, STOPWORDS, sizeof stop_table);
+    qsort(stop_table, sizeof stop_table / sizeof stop_table[0], sizeof stop_table[0], cmp_str);
+}
+
 static int is_stopword(const char *w)
 {
-    static int sorted;
-    static const char *table[sizeof STOPWORDS / sizeof STOPWORDS[0]];
-    const size_t n = sizeof STOPWORDS / sizeof STOPWORDS[0];
-    if (!sorted) {
-        /* benign if two threads race: both write the same sorted table */
-        memcpy(table, STOPWORDS, sizeof table);
-        qsort(table, n, sizeof table[0], cmp_str);
-        sorted = 1;
-    }
-    return bsearch(&w, table, n, sizeof table[0], cmp_str) != NULL;
+    pthread_once(&stop_once, stop_sort);
+    const size_t n = sizeof stop_table / sizeof stop_table[0];
+    return bsearch(&w, stop_table, n, sizeof stop_table[0], cmp_str) != NULL;
 }
 
 summ_tokenizer_t *summ_tokenizer_new(const char *language)
 {
     summ_tokenizer_t *t = nm_calloc(1, sizeof *t);
     if (!language || !*language) language = "en";
-    t->english = strcmp(language, "en") == 0 || strcmp(language, "english") == 0;
-    if (strcmp(language, "zh") != 0 && strcmp(language, "ja") != 0 && strcmp(language, "ko") != 0)
-        t->stemmer = sb_stemmer_new(language, NULL);   /* NULL when unknown: no stemming */
+    if (strlen(language) < sizeof t->c->lang) {
+        pthread_mutex_lock(&shared_lock);
+        for (size_t k = 0; k < SHARED_MAX; k++) {
+            if (!shared[k]) {
+                shared[k] = stemcache_new(language);
+                shared[k]->hot = 1;
+            }
+            if (strcmp(shared[k]->lang, language) != 0) continue;
+            if (!shared[k]->held) {
+                shared[k]->held = 1;
+                t->c = shared[k];
+                t->shared = 1;
+            }
+            break;
+        }
+        pthread_mutex_unlock(&shared_lock);
+    }
+    if (!t->c) t->c = stemcache_new(language);
+    stemcache_begin(t->c);
     return t;
 }
 
@@ -244,10 +416,14 @@ void summ_tokenizer_destroy(summ_tokenizer_t **t_p)
 {
     if (!t_p || !*t_p) return;
     summ_tokenizer_t *t = *t_p;
-    if (t->stemmer) sb_stemmer_delete(t->stemmer);
-    strtab_free(&t->surface);
-    strtab_free(&t->terms);
-    free(t->term_off);
+    if (t->shared) {
+        pthread_mutex_lock(&shared_lock);
+        t->c->held = 0;
+        pthread_mutex_unlock(&shared_lock);
+    } else {
+        stemcache_destroy(&t->c);
+    }
+    free(t->gids);
     free(t);
     *t_p = NULL;
 }
@@ -270,52 +446,132 @@ static void push_id(summ_ids_t *out, size_t id)
     out->v[out->n++] = id;
 }
 
-/* Called per word (lowercased, NUL-terminated, cjk 0) and per CJK character
- * (not terminated, cjk 1). */
-typedef void (*emit_fn)(summ_tokenizer_t *t, const char *tok, size_t len, int cjk, void *out);
+/* The gid of a lowercased word (wl bytes, NUL-terminated, hash h): the
+ * cache's answer, else stopword check and stemming, remembered. *off_p:
+ * where the word is kept in surface.arena. */
+static uint32_t word_gid(stemcache_t *c, const char *w, size_t wl, uint64_t h, size_t *off_p)
+{
+    strslot_t *sl = NULL;
+    if (c->surface.cap) {
+        sl = strtab_slot(&c->surface, w, wl, h);
+        if (sl->len) { *off_p = sl->off; return sl->val; }
+    }
+    uint32_t gid = NO_GID;
+    if (!(c->english && is_stopword(w))) {
+        const sb_symbol *st = c->stemmer ? sb_stemmer_stem(c->stemmer, (const sb_symbol *)w, (int)wl) : NULL;
+        if (st) gid = stemcache_term(c, (const char *)st, (size_t)sb_stemmer_length(c->stemmer));
+        else gid = stemcache_term(c, w, wl);
+    }
+    if (!sl) {
+        strtab_grow(&c->surface);
+        sl = strtab_slot(&c->surface, w, wl, h);
+    }
+    sl = strtab_insert(&c->surface, sl, w, wl, h, gid);
+    *off_p = sl->off;
+    return gid;
+}
+
+/* The hot-table slot for a word: found there (most tokens: news reuses
+ * its words), else from the whole cache and added. */
+static struct hslot *hot_slot(stemcache_t *c, const char *w, size_t wl, uint64_t h)
+{
+    if (!c->hs) c->hs = nm_calloc(HOT_SLOTS, sizeof *c->hs);
+    size_t i = (size_t)h & (HOT_SLOTS - 1);
+    for (;; i = (i + 1) & (HOT_SLOTS - 1)) {
+        struct hslot *e = &c->hs[i];
+        if (!e->len) break;
+        if (e->h == h && e->len == wl && same_bytes(c->surface.arena + e->off, w, wl)) return e;
+    }
+    size_t off;
+    uint32_t gid = word_gid(c, w, wl, h, &off);
+    if ((c->hn + 1) * 2 > HOT_SLOTS) {
+        memset(c->hs, 0, HOT_SLOTS * sizeof *c->hs);
+        c->hn = 0;
+        i = (size_t)h & (HOT_SLOTS - 1);
+    }
+    c->hs[i] = (struct hslot){ .h = h, .off = off, .len = (uint32_t)wl, .gid = gid };
+    c->hn++;
+    return &c->hs[i];
+}
+
+/* This tokenizer's id for gid: the next one the first time. */
+static size_t local_id(summ_tokenizer_t *t, uint32_t gid)
+{
+    stemcache_t *c = t->c;
+    if (c->stamp[gid] == c->gen) return c->lid[gid];
+    c->stamp[gid] = c->gen;
+    c->lid[gid] = (uint32_t)t->nids;
+    if (t->nids == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 256;
+        t->gids = nm_realloc(t->gids, t->cap * sizeof *t->gids);
+    }
+    t->gids[t->nids] = gid;
+    return t->nids++;
+}
+
+/* Called per word (lowercased, NUL-terminated, its FNV-1a hash h, cjk 0)
+ * and per CJK character (not terminated, cjk 1, h unset). */
+typedef void (*emit_fn)(summ_tokenizer_t *t, const char *tok, size_t len, uint64_t h, int cjk, void *out);
 
 /* The one word scanner both token forms share. */
 static void scan(summ_tokenizer_t *t, const char *s, emit_fn emit, void *out)
 {
+    /* a cache past its size may empty itself while nothing names its gids */
+    if (t->nids == 0 && t->c->surface.n > STEMCACHE_MAX) stemcache_begin(t->c);
+    const unsigned char *u = (const unsigned char *)s;
     size_t len = strlen(s), i = 0;
     char word[256];
     size_t wl = 0;
+    uint64_t h = FNV_BASIS;
     int overflow = 0;
     for (;;) {
-        size_t start = i;
-        uint32_t cp;
-        if (i < len && (unsigned char)s[i] < 0x80) cp = (unsigned char)s[i++];   /* ASCII: most text */
-        else cp = i < len ? summ_utf8_next(s, len, &i) : 0;
-        int cjk = cp >= 0x1100 && (is_han(cp) || is_kana(cp) || is_hangul(cp));
-        if (cp && !cjk && is_word_cp(cp)) {
-            size_t n = i - start;
-            if (wl + n < sizeof word) {
-                for (size_t k = 0; k < n; k++) word[wl++] = (char)tolower((unsigned char)s[start + k]);
+        /* a run of ASCII letters and digits (most text), lowercased and
+         * hashed as it is copied */
+        while (i < len && ((unsigned)(u[i] | 32) - 'a' < 26u || (unsigned)u[i] - '0' < 10u)) {
+            if (wl + 1 < sizeof word) {
+                unsigned char c = (unsigned)u[i] - 'A' < 26u ? u[i] | 32 : u[i];
+                word[wl++] = (char)c;
+                h = (h ^ c) * FNV_PRIME;
             } else {
                 overflow = 1;   /* absurdly long "words" are not words */
+            }
+            i++;
+        }
+        size_t start = i;
+        uint32_t cp;
+        if (i < len && u[i] < 0x80) cp = u[i++];
+        else cp = i < len ? summ_utf8_next(s, len, &i) : 0;
+        int cjk = cp >= 0x1100 && (is_han(cp) || is_kana(cp) || is_hangul(cp));
+        if (cp >= 0x80 && !cjk && is_word_cp(cp)) {
+            size_t n = i - start;
+            if (wl + n < sizeof word) {
+                for (size_t k = 0; k < n; k++) {
+                    word[wl++] = s[start + k];   /* tolower leaves bytes >= 0x80 alone */
+                    h = (h ^ u[start + k]) * FNV_PRIME;
+                }
+            } else {
+                overflow = 1;
             }
             continue;
         }
         if (wl && !overflow) {
             word[wl] = '\0';
-            emit(t, word, wl, 0, out);
+            emit(t, word, wl, h, 0, out);
         }
         wl = 0;
+        h = FNV_BASIS;
         overflow = 0;
-        if (cjk) emit(t, s + start, i - start, 1, out);
+        if (cjk) emit(t, s + start, i - start, 0, 1, out);
         if (!cp) break;
     }
 }
 
-static void emit_str(summ_tokenizer_t *t, const char *tok, size_t len, int cjk, void *out)
+static void emit_str(summ_tokenizer_t *t, const char *tok, size_t len, uint64_t h, int cjk, void *out)
 {
     if (cjk) { push(out, nm_strndup(tok, len)); return; }
-    if (t->english && is_stopword(tok)) return;
-    if (t->stemmer) {
-        const sb_symbol *st = sb_stemmer_stem(t->stemmer, (const sb_symbol *)tok, (int)len);
-        if (st) { push(out, nm_strndup((const char *)st, (size_t)sb_stemmer_length(t->stemmer))); return; }
-    }
-    push(out, nm_strndup(tok, len));
+    size_t off;
+    uint32_t gid = t->c->hot ? hot_slot(t->c, tok, len, h)->gid : word_gid(t->c, tok, len, h, &off);
+    if (gid != NO_GID) push(out, nm_strdup(stemcache_text(t->c, gid)));
 }
 
 size_t summ_tokenize(summ_tokenizer_t *t, const char *s, summ_tokens_t *out)
@@ -325,39 +581,22 @@ size_t summ_tokenize(summ_tokenizer_t *t, const char *s, summ_tokens_t *out)
     return out->n - before;
 }
 
-static size_t term_id(summ_tokenizer_t *t, const char *tok, size_t len)
+static void emit_id(summ_tokenizer_t *t, const char *tok, size_t len, uint64_t h, int cjk, void *out)
 {
-    int added;
-    strslot_t *sl = strtab_put(&t->terms, tok, len, t->nterms, &added);
-    if (added) {
-        if (t->nterms == t->term_cap) {
-            t->term_cap = t->term_cap ? t->term_cap * 2 : 256;
-            t->term_off = nm_realloc(t->term_off, t->term_cap * sizeof *t->term_off);
-        }
-        t->term_off[t->nterms++] = sl->off;
+    if (cjk) { push_id(out, local_id(t, stemcache_term(t->c, tok, len))); return; }
+    if (!t->c->hot) {
+        size_t off;
+        uint32_t gid = word_gid(t->c, tok, len, h, &off);
+        if (gid != NO_GID) push_id(out, local_id(t, gid));
+        return;
     }
-    return sl->val;
-}
-
-static void emit_id(summ_tokenizer_t *t, const char *tok, size_t len, int cjk, void *out)
-{
-    if (cjk) { push_id(out, term_id(t, tok, len)); return; }
-    /* the same word always gives the same token: stem and check it once */
-    strslot_t *sl = strtab_get(&t->surface, tok, len);
-    size_t id;
-    if (sl) {
-        id = sl->val;
-    } else {
-        id = NO_ID;
-        if (!(t->english && is_stopword(tok))) {
-            const sb_symbol *st = t->stemmer ? sb_stemmer_stem(t->stemmer, (const sb_symbol *)tok, (int)len) : NULL;
-            if (st) id = term_id(t, (const char *)st, (size_t)sb_stemmer_length(t->stemmer));
-            else id = term_id(t, tok, len);
-        }
-        int added;
-        strtab_put(&t->surface, tok, len, id, &added);
+    struct hslot *e = hot_slot(t->c, tok, len, h);
+    if (e->gid == NO_GID) return;
+    if (e->lgen != t->c->gen) {
+        e->lid = (uint32_t)local_id(t, e->gid);
+        e->lgen = t->c->gen;
     }
-    if (id != NO_ID) push_id(out, id);
+    push_id(out, e->lid);
 }
 
 size_t summ_tokenize_ids(summ_tokenizer_t *t, const char *s, summ_ids_t *out)
@@ -369,14 +608,13 @@ size_t summ_tokenize_ids(summ_tokenizer_t *t, const char *s, summ_ids_t *out)
 
 size_t summ_tokenizer_nids(const summ_tokenizer_t *t)
 {
-    return t->nterms;
+    return t->nids;
 }
 
 const char *summ_tokenizer_token(const summ_tokenizer_t *t, size_t id)
 {
-    return id < t->nterms ? t->terms.arena + t->term_off[id] : NULL;
+    return id < t->nids ? stemcache_text(t->c, t->gids[id]) : NULL;
 }
-
 void summ_ids_free(summ_ids_t *ids)
 {
     if (!ids) return;
@@ -384,24 +622,33 @@ void summ_ids_free(summ_ids_t *ids)
     memset(ids, 0, sizeof *ids);
 }
 
-size_t summ_word_count(const char *s)
+size_t summ_word_count_n(const char *s, size_t len, size_t max)
 {
-    size_t len = strlen(s), i = 0, n = 0;
+    size_t i = 0, n = 0;
     int in_word = 0;
     while (i < len) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x80) {   /* ASCII: no decoding, no range tests */
             i++;
-            if (isalnum(c) || (c == '\'' && in_word)) { if (!in_word) n++; in_word = 1; }
-            else in_word = 0;
+            if ((unsigned)(c | 32) - 'a' < 26u || (unsigned)c - '0' < 10u || (c == '\'' && in_word)) {
+                if (!in_word && ++n > max) return n;
+                in_word = 1;
+            } else {
+                in_word = 0;
+            }
             continue;
         }
         uint32_t cp = summ_utf8_next(s, len, &i);
-        if (is_han(cp) || is_kana(cp) || is_hangul(cp)) { n++; in_word = 0; }
-        else if (is_word_cp(cp) || ((cp == '\'' || cp == 0x2019) && in_word)) { if (!in_word) n++; in_word = 1; }
+        if (is_han(cp) || is_kana(cp) || is_hangul(cp)) { if (++n > max) return n; in_word = 0; }
+        else if (is_word_cp(cp) || ((cp == '\'' || cp == 0x2019) && in_word)) { if (!in_word && ++n > max) return n; in_word = 1; }
         else in_word = 0;
     }
     return n;
+}
+
+size_t summ_word_count(const char *s)
+{
+    return summ_word_count_n(s, strlen(s), SIZE_MAX);
 }
 
 void summ_tokens_free(summ_tokens_t *toks)

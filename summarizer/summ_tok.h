@@ -4,7 +4,8 @@
  * letter), English stopwords dropped when the language is English, stemmed
  * with libstemmer when it knows the language; each CJK character (Han, kana,
  * Hangul) is a token of its own. Tokenizing never fails on valid UTF-8 and
- * skips invalid bytes. */
+ * skips invalid bytes. Tokenizers may be used from several threads, each
+ * tokenizer by one thread at a time. */
 #ifndef SUMM_TOK_H
 #define SUMM_TOK_H
 
@@ -45,9 +46,12 @@ typedef struct {
 /* The same tokens as summ_tokenize, as ids: each distinct token gets the
  * next id (0, 1, ...) the first time this tokenizer sees it, and keeps it
  * for the tokenizer's life. Appends to out; returns how many were appended.
- * Fast path for the ranker: no allocation per token, each distinct word
- * stemmed and stopword-checked once. Memory grows with the distinct words
- * seen: use one tokenizer per document. */
+ * Fast path for the ranker: no allocation per token; a word is stemmed and
+ * stopword-checked once per process, not once per document (a stem cache
+ * per language, shared by the tokenizers made one after another and
+ * emptied past 65,536 words while its holder has handed out no ids; a
+ * tokenizer made while another holds it gets a cache of its own). Memory
+ * grows with the distinct words a tokenizer numbers: use one per document. */
 size_t summ_tokenize_ids(summ_tokenizer_t *t, const char *s, summ_ids_t *out);
 /* How many distinct ids summ_tokenize_ids has handed out. */
 size_t summ_tokenizer_nids(const summ_tokenizer_t *t);
@@ -57,6 +61,9 @@ const char *summ_tokenizer_token(const summ_tokenizer_t *t, size_t id);
 void summ_ids_free(summ_ids_t *ids);
 /* Words as a reader counts them: runs of letters/digits; a CJK char counts 1. */
 size_t summ_word_count(const char *s);
+/* The same for s[0..len), counting no further than max + 1: enough to
+ * compare with max. */
+size_t summ_word_count_n(const char *s, size_t len, size_t max);
 void summ_tokens_free(summ_tokens_t *toks);
 
 #endif

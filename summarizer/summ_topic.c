@@ -170,35 +170,41 @@ static void ix_build(void)
     ix_fill = NULL;
 }
 
-/* The C locale's isalnum and tolower, without a call per character. */
-static int alnum_c(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z');
-}
-static char lower_c(unsigned char c)
-{
-    return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-}
+/* The C locale's isalnum and tolower in one table: a letter or digit's
+ * lowercase form, 0 for anything else. */
+static const unsigned char LOWER_ALNUM[256] = {
+    ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+    ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+#define L(u, l) [u] = l, [l] = l
+    L('A', 'a'), L('B', 'b'), L('C', 'c'), L('D', 'd'), L('E', 'e'), L('F', 'f'), L('G', 'g'),
+    L('H', 'h'), L('I', 'i'), L('J', 'j'), L('K', 'k'), L('L', 'l'), L('M', 'm'), L('N', 'n'),
+    L('O', 'o'), L('P', 'p'), L('Q', 'q'), L('R', 'r'), L('S', 's'), L('T', 't'), L('U', 'u'),
+    L('V', 'v'), L('W', 'w'), L('X', 'x'), L('Y', 'y'), L('Z', 'z'),
+#undef L
+};
 
 /* Add hits of s to score: weight per hit, each keyword at most cap times. */
 static void count(const char *s, int weight, int cap, int score[NTOPICS], unsigned char hits[NTOPICS][MAXKW])
 {
     if (!s) return;
     /* bounded work on huge texts: keywords show early enough */
+    const unsigned char *u = (const unsigned char *)s;
     size_t len = strnlen(s, 200000);
     char w[48];
     size_t i = 0;
     while (i < len) {
-        while (i < len && !alnum_c((unsigned char)s[i])) i++;
+        while (i < len && !LOWER_ALNUM[u[i]]) i++;
         size_t wl = 0;
         int too_long = 0;
         /* words keep inner hyphens and apostrophes: "weight-loss", "chang'e" */
-        while (i < len && (alnum_c((unsigned char)s[i]) ||
-                           ((s[i] == '-' || s[i] == '\'') && wl && i + 1 < len &&
-                            alnum_c((unsigned char)s[i + 1])))) {
-            if (wl + 1 < sizeof w) w[wl++] = lower_c((unsigned char)s[i]);
+        for (; i < len; i++) {
+            unsigned char c = LOWER_ALNUM[u[i]];
+            if (!c) {
+                if (!((u[i] == '-' || u[i] == '\'') && wl && i + 1 < len && LOWER_ALNUM[u[i + 1]])) break;
+                c = u[i];
+            }
+            if (wl + 1 < sizeof w) w[wl++] = (char)c;
             else too_long = 1;
-            i++;
         }
         if (!wl || too_long) continue;
         w[wl] = '\0';
@@ -208,7 +214,11 @@ static void count(const char *s, int weight, int cap, int score[NTOPICS], unsign
             const kwent_t *e = &IX.e[p];
             if (matched & (1u << e->t)) continue;
             if (e->prefix ? wl < e->kl : wl != e->kl) continue;
-            if (memcmp(TOPICS[e->t].words[e->k], w, e->kl) != 0) continue;
+            /* the bucket matched the first two characters already */
+            const char *kw = TOPICS[e->t].words[e->k];
+            size_t q = 2;
+            while (q < e->kl && kw[q] == w[q]) q++;
+            if (q < e->kl) continue;
             matched |= 1u << e->t;
             if (hits[e->t][e->k] >= cap) continue;
             hits[e->t][e->k]++;
