@@ -4,7 +4,8 @@
 # test with ctest (unit, integration, end to end) and exits non-zero on any
 # failure.
 #
-#   tests/run.sh                 everything
+#   tests/run.sh                 everything, then each libFuzzer harness for
+#                                5 s (NM_FUZZ=0: without them)
 #   tests/run.sh -R e2e          only tests matching a regex (any ctest flags)
 #   NM_SANITIZE=1 tests/run.sh   the whole suite built with ASan+UBSan (gcc) in
 #                                build-sanitize/ (or $NM_BUILD); any report fails
@@ -72,4 +73,13 @@ if [ "${NM_VALGRIND:-0}" = 1 ]; then
     "$root/tests/valgrind.sh" "$build" "$@"   # not exec: the trap stops PostgreSQL
     exit
 fi
-ctest --test-dir "$build" --output-on-failure -j 2 --timeout 600 "$@"
+rc=0
+ctest --test-dir "$build" --output-on-failure -j 2 --timeout 600 "$@" || rc=$?
+# The whole suite (no ctest arguments, not the sanitizer pass) also runs
+# every libFuzzer harness for a few seconds, in its own clang build
+# (build-fuzz/, about 3 minutes more). NM_FUZZ=0 leaves them out.
+if [ $# -eq 0 ] && [ "${NM_SANITIZE:-0}" != 1 ] && [ "${NM_FUZZ:-1}" != 0 ]; then
+    echo "run.sh: the fuzz harnesses, ${NM_FUZZ_DEFAULT_SECONDS:-5} s each"
+    env -u NM_BUILD NM_FUZZ_SECONDS="${NM_FUZZ_DEFAULT_SECONDS:-5}" "$0" || rc=1
+fi
+exit $rc

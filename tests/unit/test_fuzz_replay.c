@@ -40,6 +40,9 @@
 #define LLVMFuzzerTestOneInput fuzz_llm_one
 #include "../fuzz/fuzz_llm.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_body_one
+#include "../fuzz/fuzz_body.c"
+#undef LLVMFuzzerTestOneInput
 
 typedef int (*one_fn)(const uint8_t *, size_t);
 
@@ -108,6 +111,7 @@ int main(void)
     CHECK(replay(src, "fuzz_config", "", fuzz_config_one) >= 3);
     CHECK(replay(src, "fuzz_msg", "messages", fuzz_msg_one) >= 20);
     CHECK(replay(src, "fuzz_llm", "llm", fuzz_llm_one) >= 10);
+    CHECK(replay(src, "fuzz_body", "", fuzz_body_one) >= 8);
 
     /* fuzz_llm found: "<LONG_MAX>.5" overflowed a signed add (UB) */
     CHECK_INT(summ_llm_retry_after("9223372036854775807.5", 0), 86400);
