@@ -743,9 +743,10 @@ int main(int argc, char **argv)
     if (rl >= 11 && !strcmp(root + rl - 11, "/translator")) {
         snprintf(tr, sizeof tr, "%s", root);
         pa[0] = '\0';
-    } else {
-        snprintf(tr, sizeof tr, "%s/translator", root);
-        snprintf(pa, sizeof pa, "%s/parser", root);
+    } else if (snprintf(tr, sizeof tr, "%s/translator", root) >= (int)sizeof tr ||
+               snprintf(pa, sizeof pa, "%s/parser", root) >= (int)sizeof pa) {
+        fprintf(stderr, "feeds_conformance: path too long: %s\n", root);
+        return 2;
     }
     DIR *d = opendir(tr);
     if (!d) {
