@@ -96,6 +96,8 @@ static void store(publisher_t *p, nm_envelope_t *env)
         break;
     case NEWSMILL__ENVELOPE__BODY_FEED_RESULT:
         rc = pub_db_feed_result(p->db, env->feed_result, err, sizeof err);
+        if (rc == PUB_DB_OK)
+            p->next_lease_ms = 0;   /* its new entries are due now: lease without waiting a tick */
         break;
     case NEWSMILL__ENVELOPE__BODY_ARTICLE_RESULT:
         rc = pub_db_article_result(p->db, env->article_result, err, sizeof err);
