@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "nm_test.h"
+#include "nm_test_pg.h"
 #include "pub_db.h"
 
 static PGconn *adm;
@@ -46,28 +47,16 @@ static uint32_t rnd(void)
 
 int main(void)
 {
-    const char *pgbase = getenv("NEWSMILL_TEST_PG");
-    if (!pgbase || !*pgbase) {
-        fprintf(stderr, "test_pub_lease: NEWSMILL_TEST_PG is not set (run through tests/run.sh)\n");
+    nm_test_pg_t pg;
+    if (nm_test_pg_create(&pg, "lease") < 0)
         return 1;
-    }
-    char admin[1024], conninfo[1024], name[64], sql[1024], err[512] = "";
-    snprintf(admin, sizeof admin, "%s dbname=postgres", pgbase);
-    PGconn *root = PQconnectdb(admin);
-    if (PQstatus(root) != CONNECTION_OK) {
-        fprintf(stderr, "cannot connect: %s", PQerrorMessage(root));
-        return 1;
-    }
-    snprintf(name, sizeof name, "nm_test_lease_%d", (int)getpid());
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
-    PQclear(PQexec(root, sql));
-    snprintf(conninfo, sizeof conninfo, "%s dbname=%s", pgbase, name);
-    pub_db_t *db = pub_db_new(conninfo, NULL, err, sizeof err);
+    char sql[1024], err[512] = "";
+    pub_db_t *db = pub_db_new(pg.conninfo, NULL, err, sizeof err);
     CHECK(db != NULL);
     if (!db)
         return nm_test_done();
     CHECK(pub_db_migrate(db, NULL, NULL, err, sizeof err) >= 1);
-    adm = PQconnectdb(conninfo);
+    adm = PQconnectdb(pg.conninfo);
 
     /* The backlog: 4,000 article jobs and 40 feed jobs (5 of them with
      * their feed removed: never due), due times in whole seconds over the
@@ -163,8 +152,6 @@ int main(void)
 
     pub_db_destroy(&db);
     PQfinish(adm);
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", name);
-    PQclear(PQexec(root, sql));
-    PQfinish(root);
+    nm_test_pg_drop(&pg);
     return nm_test_done();
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "nm_test.h"
+#include "nm_test_pg.h"
 #include "pub_db.h"
 
 static PGconn *adm;
@@ -120,28 +121,16 @@ static void make(pub_db_t *db, res_t *x, const char *url, const char *canon, int
 
 int main(void)
 {
-    const char *pgbase = getenv("NEWSMILL_TEST_PG");
-    if (!pgbase || !*pgbase) {
-        fprintf(stderr, "test_pub_pipeline: NEWSMILL_TEST_PG is not set (run through tests/run.sh)\n");
+    nm_test_pg_t pg;
+    if (nm_test_pg_create(&pg, "pipeline") < 0)
         return 1;
-    }
-    char admin[1024], conninfo[1024], name[64], sql[256], err[512] = "";
-    snprintf(admin, sizeof admin, "%s dbname=postgres", pgbase);
-    PGconn *root = PQconnectdb(admin);
-    if (PQstatus(root) != CONNECTION_OK) {
-        fprintf(stderr, "cannot connect: %s", PQerrorMessage(root));
-        return 1;
-    }
-    snprintf(name, sizeof name, "nm_test_pipeline_%d", (int)getpid());
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
-    PQclear(PQexec(root, sql));
-    snprintf(conninfo, sizeof conninfo, "%s dbname=%s", pgbase, name);
-    pub_db_t *db = pub_db_new(conninfo, NULL, err, sizeof err);
+    char err[512] = "";
+    pub_db_t *db = pub_db_new(pg.conninfo, NULL, err, sizeof err);
     CHECK(db != NULL);
     if (!db)
         return nm_test_done();
     CHECK(pub_db_migrate(db, NULL, NULL, err, sizeof err) >= 1);
-    adm = PQconnectdb(conninfo);
+    adm = PQconnectdb(pg.conninfo);
     res_t x;
 
     /* 1. a good result, then one whose second summary PostgreSQL refuses
@@ -297,8 +286,6 @@ int main(void)
 
     pub_db_destroy(&db);
     PQfinish(adm);
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", name);
-    PQclear(PQexec(root, sql));
-    PQfinish(root);
+    nm_test_pg_drop(&pg);
     return nm_test_done();
 }
